@@ -1,0 +1,105 @@
+"""What a failure case is, read from its own module: one source of truth.
+
+A case is a test module ``sessions/<session>/cases/test_<case>.py`` whose
+docstring has a title line and the sections ``Scenario:``, ``Why:`` and
+``Fix:``, and whose ``pytestmark`` carries ``failure_case(category, fix=...)``.
+The plugin prints from here, the docs tables are generated from here, and the
+self-check enforces it.
+"""
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+CATEGORIES = {
+    "infrastructure": "files, network, servers and time: the world around the pipeline",
+    "data_quality": "the input is not what the code assumed",
+    "configuration": "settings, credentials and code that must be right before the run",
+    "business_logic": "the data is well-formed but breaks a rule of the business or the model",
+}
+SECTIONS = ("Scenario", "Why", "Fix")
+_SECTION = re.compile(rf"^({'|'.join(SECTIONS)}):\s*$", re.M)
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """One ``failure.expect(...)`` of a wrong-hand test, as written in the source."""
+
+    error: str
+    pgcode: str | None
+    match: str | None
+
+
+@dataclass(frozen=True)
+class Case:
+    module: ModuleType
+
+    @property
+    def name(self) -> str:
+        return self.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+
+    @property
+    def session(self) -> str:
+        return self.module.__name__.split(".")[1]
+
+    @property
+    def marker(self):
+        marks = getattr(self.module, "pytestmark", [])
+        marks = marks if isinstance(marks, list) else [marks]
+        return next((m.mark for m in marks if m.mark.name == "failure_case"), None)
+
+    @property
+    def category(self) -> str:
+        return self.marker.args[0]
+
+    @property
+    def fixes(self) -> list:
+        fix = self.marker.kwargs["fix"]
+        return list(fix) if isinstance(fix, (list, tuple)) else [fix]
+
+    @property
+    def title(self) -> str:
+        return (self.module.__doc__ or "").strip().splitlines()[0].rstrip(".")
+
+    @property
+    def sections(self) -> dict[str, str]:
+        parts = _SECTION.split(inspect.cleandoc(self.module.__doc__ or ""))
+        return {head: " ".join(body.split()) for head, body in zip(parts[1::2], parts[2::2])}
+
+    @property
+    def student_module(self) -> str:
+        return self.module.__name__.replace(".cases.test_", ".student.")
+
+    def expectations(self) -> list[Expectation]:
+        """Every ``failure.expect(...)`` call in the module's wrong-hand tests."""
+        found = []
+        for node in ast.walk(ast.parse(inspect.getsource(self.module))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "expect" and ast.unparse(node.func.value) == "failure"):
+                kw = {k.arg: ast.literal_eval(k.value) if isinstance(k.value, ast.Constant) else ast.unparse(k.value)
+                      for k in node.keywords}
+                found.append(Expectation(ast.unparse(node.args[0]), kw.get("pgcode"), kw.get("match")))
+        return found
+
+    def fix_sources(self) -> list[tuple[str, str]]:
+        """(where, source) of each reference fix, straight from the code that runs."""
+        root = Path(__file__).resolve().parent.parent
+        out = []
+        for fn in self.fixes:
+            path = Path(inspect.getsourcefile(fn)).resolve().relative_to(root)
+            line = inspect.getsourcelines(fn)[1]
+            out.append((f"{path.as_posix()}:{line} {fn.__name__}", inspect.getsource(fn)))
+        return out
+
+
+def discover(root: Path | None = None) -> list[Case]:
+    """All cases of all sessions, in session and name order."""
+    root = root or Path(__file__).resolve().parent.parent
+    modules = sorted(root.glob("sessions/session*/cases/test_*.py"))
+    names = [".".join(p.relative_to(root).with_suffix("").parts) for p in modules]
+    return [Case(importlib.import_module(n)) for n in names]

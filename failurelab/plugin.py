@@ -1,0 +1,183 @@
+"""The failure-case plugin: annotate a case, expect its real error, explain it.
+
+* ``failure_case(category, fix=...)`` marks a case module; the category also
+  becomes a marker of its own, so ``-m data_quality`` selects those cases.
+* the ``failure`` fixture's ``expect(...)`` asserts the exact error (class,
+  SQLSTATE, message) and records it, so the explanation shows what really
+  happened.
+* with ``-s`` each wrong-hand test prints the case's explanation block; without
+  it, one summary line at the end.
+* ``--student`` hands the right-hand tests the student's module instead of the
+  reference fix (the ``solution`` fixture), and ends with progress per session.
+"""
+from __future__ import annotations
+
+import importlib
+import re
+import sys
+import textwrap
+from collections import defaultdict
+from contextlib import contextmanager
+from types import SimpleNamespace
+
+import pytest
+
+from failurelab.cases import CATEGORIES, Case
+
+SYMBOLS = {"error": ("❌", "[X]"), "why": ("📚", "[WHY]"), "fix": ("🔧", "[FIX]"), "right": ("✅", "[OK]")}
+_SECRET = re.compile(r"(password\s*[=:]\s*)\S+|(://[^:/@\s]+:)[^@\s]+(@)", re.I)
+
+
+def redact(text: str) -> str:
+    """Blank out anything that looks like a password, however it got into a message."""
+    return _SECRET.sub(lambda m: f"{m[1]}***" if m[1] else f"{m[2]}***{m[3]}", text)
+
+
+def symbols(encoding: str | None) -> dict[str, str]:
+    """Emoji where the terminal can encode them, plain ASCII markers elsewhere."""
+    try:
+        "".join(fancy for fancy, _ in SYMBOLS.values()).encode(encoding or "ascii")
+        return {k: fancy for k, (fancy, _) in SYMBOLS.items()}
+    except (UnicodeEncodeError, LookupError):
+        return {k: plain for k, (_, plain) in SYMBOLS.items()}
+
+
+class Failure:
+    """Expect one real error and keep it for the explanation."""
+
+    def __init__(self) -> None:
+        self.seen: list[BaseException] = []
+
+    @contextmanager
+    def expect(self, error: type[BaseException], *, pgcode: str | None = None, match: str | None = None):
+        with pytest.raises(error, match=match) as info:
+            yield info
+        assert getattr(info.value, "pgcode", None) == pgcode, (
+            f"expected SQLSTATE {pgcode}, got {getattr(info.value, 'pgcode', None)}: {info.value}")
+        self.seen.append(info.value)
+
+
+def describe(exc: BaseException) -> str:
+    kind = f"{type(exc).__module__}.{type(exc).__qualname__}".removeprefix("builtins.")
+    code = f" [SQLSTATE {exc.pgcode}]" if getattr(exc, "pgcode", None) else ""
+    return redact(f"{kind}{code}: {str(exc).strip()}")
+
+
+def _case_of(item: pytest.Item) -> Case | None:
+    module = getattr(item, "module", None)
+    if module is None or item.get_closest_marker("failure_case") is None:
+        return None
+    return Case(module)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--student", action="store_true", default=False,
+                     help="run the right-hand tests against your own fixes in sessions/*/student/")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "failure_case(category, fix): a module teaching one failure; fix names the "
+                            "reference fix function(s). Example: pytestmark = pytest.mark.failure_case("
+                            "'infrastructure', fix=reader.check_source)")
+    for name, what in CATEGORIES.items():
+        config.addinivalue_line("markers", f"{name}: failure cases about {what}. Example: pytest -m {name}")
+    config.pluginmanager.register(CaseReporter(config), "failurelab-case-reporter")
+
+
+SEEN = pytest.StashKey[Failure]()
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    mark = item.get_closest_marker("failure_case")
+    if mark is not None:
+        if not mark.args or mark.args[0] not in CATEGORIES:
+            raise pytest.UsageError(f"{item.nodeid}: failure_case needs a category, one of {', '.join(CATEGORIES)}")
+        item.add_marker(mark.args[0])
+
+
+@pytest.fixture
+def failure(request: pytest.FixtureRequest) -> Failure:
+    """Expect a case's real error: ``with failure.expect(Error, pgcode=..., match=...)``."""
+    request.node.stash[SEEN] = Failure()
+    return request.node.stash[SEEN]
+
+
+@pytest.fixture
+def solution(request: pytest.FixtureRequest) -> SimpleNamespace:
+    """The fix under test: the reference fix, or with --student the student's own."""
+    case = _case_of(request.node)
+    if case is None:
+        raise pytest.UsageError("the solution fixture is for failure_case modules")
+    if not request.config.getoption("student"):
+        return SimpleNamespace(**{fn.__name__: fn for fn in case.fixes})
+    student = importlib.import_module(case.student_module)
+    return SimpleNamespace(**{fn.__name__: getattr(student, fn.__name__) for fn in case.fixes})
+
+
+def _para(text: str) -> str:
+    return textwrap.fill(text, width=88, initial_indent="   ", subsequent_indent="   ")
+
+
+def explanation(case: Case, errors: list[BaseException], sym: dict[str, str], student: bool) -> str:
+    lines = [f"{'=' * 8} FAILURE CASE {case.session}/{case.name} [{case.category}] {'=' * 8}", case.title,
+             _para(case.sections.get("Scenario", "")), f"{sym['error']} WHAT HAPPENED (the real error)"]
+    lines += [f"   {describe(e)}".replace("\n", "\n   ") for e in errors]
+    lines += [f"{sym['why']} WHY", _para(case.sections.get("Why", "")),
+              f"{sym['fix']} HOW TO FIX", _para(case.sections.get("Fix", ""))]
+    if student:
+        lines.append(f"{sym['right']} CORRECT APPROACH: yours, in {case.student_module.replace('.', '/')}.py "
+                     "(run without --student to see the reference)")
+    for where, source in [] if student else case.fix_sources():
+        lines += [f"{sym['right']} CORRECT APPROACH ({where})", *("   " + s for s in source.rstrip().splitlines())]
+    return "\n".join(lines)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    case = _case_of(item)
+    if case is not None and report.when == "call":
+        side = next((s for s in ("wrong", "right") if item.name.startswith(f"test_{s}_")), None)
+        report.failure_case = {"session": case.session, "case": case.name, "side": side}
+        seen = item.stash.get(SEEN, None)
+        if side == "wrong" and report.passed and seen and seen.seen:
+            sym = symbols(getattr(sys.__stdout__, "encoding", None))
+            report.failure_case["text"] = explanation(case, seen.seen, sym, item.config.getoption("student"))
+    return report
+
+
+class CaseReporter:
+    """Prints explanations as reports arrive (also from xdist workers) and sums up."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.outcomes: dict[tuple[str, str], dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        info = getattr(report, "failure_case", None)
+        if not info or not info.get("side"):
+            return
+        self.outcomes[(info["session"], info["case"])][info["side"]].append(report.passed)
+        if self.config.getoption("capture") == "no" and info.get("text"):
+            tr = self.config.pluginmanager.get_plugin("terminalreporter")
+            tr.write_line("")
+            tr.write_line(info["text"])
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        if not self.outcomes:
+            return
+        if self.config.getoption("student"):
+            terminalreporter.section("your fixes")
+            per_session = defaultdict(lambda: [0, 0])
+            for (session, _), sides in sorted(self.outcomes.items()):
+                if sides["right"]:
+                    per_session[session][0] += all(sides["right"])
+                    per_session[session][1] += 1
+            for session, (fixed, total) in sorted(per_session.items()):
+                terminalreporter.write_line(f"{session}: {fixed}/{total} fixed")
+            return
+        wrong = [all(s["wrong"]) for s in self.outcomes.values() if s["wrong"]]
+        right = [all(s["right"]) for s in self.outcomes.values() if s["right"]]
+        terminalreporter.write_line(
+            f"failure cases: {sum(wrong)}/{len(wrong)} wrong paths raised their real error, "
+            f"{sum(right)}/{len(right)} right paths held (read one: pytest -k NAME -s)")
