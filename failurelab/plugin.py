@@ -141,8 +141,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         report.failure_case = {"session": case.session, "case": case.name, "side": side}
         seen = item.stash.get(SEEN, None)
         if side == "wrong" and report.passed and seen and seen.seen:
-            sym = symbols(getattr(sys.__stdout__, "encoding", None))
-            report.failure_case["text"] = explanation(case, seen.seen, sym, item.config.getoption("student"))
+            encoding = getattr(sys.__stdout__, "encoding", None) or "ascii"
+            text = explanation(case, seen.seen, symbols(encoding), item.config.getoption("student"))
+            # a message may carry a £ or an accent the terminal cannot show: escape, never crash
+            report.failure_case["text"] = text.encode(encoding, "backslashreplace").decode(encoding)
     return report
 
 

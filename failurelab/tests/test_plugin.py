@@ -1,8 +1,13 @@
 """The failure-case plugin's own behaviour."""
+from pathlib import Path
+
 import psycopg2
 import pytest
 
 from failurelab.plugin import Failure, describe, redact, symbols
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "sessions" / "session1" / "cases" / "test_missing_file.py"
 
 
 def test_symbols_fall_back_to_ascii_where_the_terminal_cannot_encode_emoji():
@@ -31,3 +36,36 @@ def test_expect_fails_when_no_error_happens():
     with pytest.raises(pytest.fail.Exception, match="DID NOT RAISE"):
         with Failure().expect(ValueError, match="x"):
             pass
+
+
+@pytest.fixture
+def run_case(pytester, monkeypatch):
+    """Run the worked example case in a pytest of its own, as a student would."""
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+
+    def run(*args):
+        return pytester.runpytest_subprocess("-p", "no:randomly", "--rootdir", str(ROOT), *args, str(EXAMPLE))
+    return run
+
+
+def test_with_s_a_case_prints_its_block_in_ascii_where_the_terminal_is_ascii(run_case, monkeypatch):
+    monkeypatch.setenv("PYTHONIOENCODING", "ascii")
+    result = run_case("-s")
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["*FAILURE CASE session1/missing_file [[]infrastructure]*",
+                                 "[[]X] WHAT HAPPENED (the real error)",
+                                 "   FileNotFoundError: [[]Errno 2] No such file or directory: 'data/online_retail.csv'",
+                                 "[[]OK] CORRECT APPROACH (sessions/session1/reader.py:* check_source)",
+                                 "   def check_source(path: str | os.PathLike) -> Path:"])
+
+
+def test_without_s_only_a_summary_line_is_printed(run_case):
+    result = run_case()
+    assert "FAILURE CASE" not in result.stdout.str()
+    result.stdout.fnmatch_lines(["failure cases: 1/1 wrong paths raised their real error, 1/1 right paths held*"])
+
+
+def test_student_mode_runs_the_stub_and_shows_progress(run_case):
+    result = run_case("--student")
+    result.assert_outcomes(passed=1, failed=2)
+    result.stdout.fnmatch_lines(["*NotImplementedError: TODO(missing_file)*", "session1: 0/1 fixed"])
