@@ -1,8 +1,25 @@
-"""Session 1, step 1: find and open the input file."""
+"""Session 1, step 1: find the input file, check its format, read it as it is.
+
+Reading does not interpret values: a CSV is read as text (every cell a string,
+empty cells ""), so a bad value is found by validation later instead of crashing
+or being silently guessed here. The CSV shapes real exports come in (UTF-8,
+UTF-8 with BOM, Latin-1; compressed or not) are detected, not assumed.
+"""
 from __future__ import annotations
 
+import bz2
+import gzip
+import io
+import lzma
 import os
+import zipfile
 from pathlib import Path
+
+import pandas as pd
+
+XLSX_SHEET = "Online Retail"  # the UCI original's sheet name; else the first sheet
+OPENERS = {".xz": lzma.open, ".gz": gzip.open, ".bz2": bz2.open}
+ZIP_MAGIC = b"PK\x03\x04"
 
 
 class IngestError(Exception):
@@ -11,6 +28,10 @@ class IngestError(Exception):
 
 class SourceFileMissing(IngestError, FileNotFoundError):
     """The input path does not name an existing file."""
+
+
+class UnreadableSource(IngestError, ValueError):
+    """The file exists but is not a readable CSV or .xlsx."""
 
 
 def check_source(path: str | os.PathLike) -> Path:
@@ -27,3 +48,82 @@ def check_source(path: str | os.PathLike) -> Path:
             f"input file {resolved} {what} (given as '{given}', working directory {Path.cwd()}); "
             "check the path, or make a sample with: python -m failurelab.sampledata online_retail.csv")
     return resolved
+
+
+def check_xlsx(path: str | os.PathLike) -> Path:
+    """An .xlsx is a zip archive: check that before any Excel engine sees it.
+
+    Each engine fails on a bad file in its own words (openpyxl: BadZipFile,
+    calamine: CalamineError "Cannot detect file format"); this gives one
+    engine-independent error that names the file and what to do.
+    """
+    path = check_source(path)
+    with open(path, "rb") as f:
+        head = f.read(4)
+    if head != ZIP_MAGIC:
+        what = "is empty" if not head else f"starts with {head!r}, not the zip signature PK\\x03\\x04"
+        raise UnreadableSource(f"{path} is not an .xlsx file: it {what} (a text file renamed, or an "
+                               "error page saved instead of the download); re-download or re-export it")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            broken = archive.testzip()
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, EOFError, OSError) as err:
+        raise UnreadableSource(f"{path} is a damaged .xlsx ({err}): probably truncated by an interrupted "
+                               "download or copy; re-download or re-export it") from err
+    if broken or "xl/workbook.xml" not in names:
+        raise UnreadableSource(f"{path} is a zip archive but not a complete .xlsx "
+                               f"({'damaged member ' + broken if broken else 'no xl/workbook.xml'}); re-export it")
+    return path
+
+
+def _decode(raw: bytes, path: Path) -> tuple[str, str]:
+    """The text and the encoding it was in: UTF-8 (with or without BOM), else Latin-1."""
+    if b"\x00" in raw[:65536]:
+        raise UnreadableSource(f"{path} is not a text CSV (it contains NUL bytes: a binary file, "
+                               "UTF-16 export or a spreadsheet renamed to .csv); export it as CSV UTF-8")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8"), "utf-8-sig"
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return raw.decode("latin-1"), "latin-1"  # every byte is a Latin-1 character: the last resort
+
+
+def read_csv(path: str | os.PathLike) -> pd.DataFrame:
+    """Every cell as text ("" when empty); .csv, .csv.xz, .csv.gz, .csv.bz2."""
+    path = check_source(path)
+    with OPENERS.get(path.suffix.lower(), open)(path, "rb") as f:
+        text, encoding = _decode(f.read(), path)
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise UnreadableSource(f"{path} is not a readable CSV ({encoding}): {err}") from err
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame.attrs["encoding"] = encoding
+    return frame
+
+
+def read_xlsx(path: str | os.PathLike, engine: str = "calamine") -> pd.DataFrame:
+    """The workbook's data sheet, values as the cells hold them (no type guessing)."""
+    path = check_xlsx(path)
+    try:
+        sheets = pd.ExcelFile(path, engine=engine).sheet_names
+        sheet = XLSX_SHEET if XLSX_SHEET in sheets else sheets[0]
+        frame = pd.read_excel(path, sheet_name=sheet, engine=engine, dtype=object)
+    except Exception as err:  # each engine has its own error classes; name the file and the engine
+        raise UnreadableSource(f"{path} could not be read as .xlsx by {engine}: {type(err).__name__}: {err}") from err
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def read_source(path: str | os.PathLike, *, engine: str = "calamine") -> pd.DataFrame:
+    """Read an input file by its extension; anything else is refused clearly."""
+    path = check_source(path)
+    suffixes = [s.lower() for s in path.suffixes[-2:]]
+    if suffixes[-1:] == [".xlsx"]:
+        return read_xlsx(path, engine)
+    if ".csv" in suffixes:
+        return read_csv(path)
+    raise UnreadableSource(f"{path}: unsupported file type '{''.join(path.suffixes) or 'none'}'; "
+                           "expected .xlsx, .csv or a compressed .csv (.csv.xz, .csv.gz, .csv.bz2)")

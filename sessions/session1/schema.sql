@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS bronze.raw_transactions (
     customer_id     integer,
     country         text          NOT NULL,
     is_cancellation boolean       NOT NULL,  -- invoice_no starts with 'C': a real business event, kept
+    is_duplicate    boolean       NOT NULL DEFAULT false,  -- 2nd+ copy of an identical line in this file: kept, flagged
     ingested_at     timestamptz   NOT NULL DEFAULT now(),
     PRIMARY KEY (source_file, source_line)
 );

@@ -1,0 +1,138 @@
+"""Session 1, step 2: validate and clean, by rules written down here.
+
+Every input row ends up in exactly one of two places: ``good`` (loaded into
+bronze) or ``rejected`` (quarantined with the first rule it broke). Nothing is
+dropped silently, so rows read = rows loaded + rows rejected, always.
+
+The business rules (why each one):
+
+* invoice_no, stock_code and country must be present: without them a line
+  cannot be attributed to an order, a product or a market.
+* quantity must be a whole number and not 0 (a line of nothing is a typo);
+  unit_price a number; invoice_date a date (ISO ``2010-12-01 08:26:00`` or the
+  US export's ``12/1/2010 8:26``, month first); customer_id empty or a whole
+  number (``17850`` and ``17850.0`` are the same customer).
+* unit_price within [0, 10000] (the course's price rule). It quarantines the
+  two ``-11062.06`` bad-debt adjustments, the ``38970`` manual entry and a few
+  AMAZONFEE accounting lines: real events, but not product sales; a person
+  decides about them from ``bronze.rejected_rows``.
+* a cancellation (invoice_no starting with ``C``) is a real business event: it
+  is KEPT and flagged ``is_cancellation``; only a cancellation with a positive
+  quantity contradicts itself and is rejected.
+* exact duplicates (all eight values equal within one file; 5,268 in the real
+  data) are KEPT and flagged ``is_duplicate`` on the second and later copies:
+  the export cannot tell a double scan from a customer ordering twice, so
+  bronze keeps what the source said and the flag lets silver decide.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sessions.session1.reader import IngestError
+
+COLUMNS = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"]
+BRONZE = {"InvoiceNo": "invoice_no", "StockCode": "stock_code", "Description": "description", "Quantity": "quantity",
+          "InvoiceDate": "invoice_date", "UnitPrice": "unit_price", "CustomerID": "customer_id", "Country": "country"}
+PRICE_MIN, PRICE_MAX = 0, 10_000
+INT_MAX = 2**31 - 1  # PostgreSQL integer
+
+
+class MissingColumns(IngestError, ValueError):
+    """The input lacks columns the pipeline needs."""
+
+
+@dataclass
+class Cleaned:
+    good: pd.DataFrame      # bronze columns + source_line, is_cancellation, is_duplicate
+    rejected: pd.DataFrame  # source_line, reason, raw (the row as read, JSON of text values)
+
+
+def validate_columns(frame: pd.DataFrame) -> None:
+    """Check the header up front and name EVERY missing column in one error."""
+    missing = [c for c in COLUMNS if c not in frame.columns]
+    if missing:
+        raise MissingColumns(f"missing required columns: {', '.join(missing)} "
+                             f"(found: {', '.join(map(str, frame.columns)) or 'none'}); "
+                             "is this the Online Retail export, with its header row?")
+
+
+def _text(s: pd.Series) -> pd.Series:
+    """Text with "" and NaN as missing; 536365.0 from a spreadsheet cell becomes '536365'."""
+    if s.dtype != object and not pd.api.types.is_numeric_dtype(s):
+        out = s.astype("str").str.strip()
+    else:
+        out = s.map(lambda v: v if isinstance(v, str) or pd.isna(v) else
+                    str(int(v)) if isinstance(v, float) and v.is_integer() else str(v), na_action="ignore")
+        out = out.astype("str").str.strip()
+    return out.where(out != "")
+
+
+def _present(s: pd.Series) -> pd.Series:
+    return s.notna() & (s.astype("str").str.strip() != "")
+
+
+def _dates(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s.astype("datetime64[us]")
+    iso = pd.to_datetime(s, format="ISO8601", errors="coerce")
+    rest = iso.isna() & _present(s)
+    if rest.any():  # the US export: month first, no zero padding, no seconds
+        iso[rest] = pd.to_datetime(s[rest].astype("str").str.strip(), format="%m/%d/%Y %H:%M", errors="coerce")
+    return iso.astype("datetime64[us]")
+
+
+def _raw_json(frame: pd.DataFrame) -> list[str]:
+    return [json.dumps({k: (None if pd.isna(v) else str(v)) for k, v in row.items()}, ensure_ascii=False)
+            for row in frame.to_dict("records")]
+
+
+def clean(frame: pd.DataFrame) -> Cleaned:
+    """Apply the rules above; each row is good or rejected with its first broken rule."""
+    validate_columns(frame)
+    src = frame[COLUMNS].reset_index(drop=True)
+    out = pd.DataFrame({"source_line": np.arange(1, len(src) + 1, dtype="int64")})
+    for col in ("InvoiceNo", "StockCode", "Country"):
+        out[BRONZE[col]] = _text(src[col])
+    out["description"] = src["Description"].where(_present(src["Description"])).astype("str")
+    quantity = pd.to_numeric(src["Quantity"], errors="coerce")
+    price = pd.to_numeric(src["UnitPrice"], errors="coerce")
+    customer = pd.to_numeric(src["CustomerID"], errors="coerce")
+    out["invoice_date"] = _dates(src["InvoiceDate"])
+    whole = lambda x: x.notna() & np.isfinite(x) & (x == np.round(x)) & (x.abs() <= INT_MAX)
+    rules = [  # (reason, rows breaking it): the first broken rule is the row's reason
+        ("missing_invoice_no", out["invoice_no"].isna()),
+        ("missing_stock_code", out["stock_code"].isna()),
+        ("missing_country", out["country"].isna()),
+        ("invalid_quantity", ~whole(quantity)),
+        ("invalid_invoice_date", out["invoice_date"].isna()),
+        ("invalid_unit_price", price.isna() | ~np.isfinite(price)),
+        ("invalid_customer_id", _present(src["CustomerID"]) & ~(whole(customer) & (customer > 0))),
+        ("zero_quantity", quantity == 0),
+        ("price_out_of_range", (price < PRICE_MIN) | (price > PRICE_MAX)),
+        ("cancellation_not_negative", out["invoice_no"].str.startswith("C", na=False) & (quantity > 0)),
+    ]
+    reason = pd.Series(pd.NA, index=out.index, dtype="object")
+    for name, broken in rules:
+        reason = reason.mask(reason.isna() & broken.fillna(False).to_numpy(bool), name)
+    bad = reason.notna().to_numpy()
+    rejected = pd.DataFrame({"source_line": out.loc[bad, "source_line"].to_numpy(),
+                             "reason": reason[bad].astype("str").to_numpy(), "raw": _raw_json(src[bad])})
+    good = out[~bad].copy()
+    good["quantity"] = quantity[~bad].astype("int64")
+    good["unit_price"] = price[~bad].astype("float64")
+    good["customer_id"] = customer[~bad].round().astype("Int64")
+    good["is_cancellation"] = good["invoice_no"].str.startswith("C")
+    values = ["invoice_no", "stock_code", "description", "quantity", "invoice_date", "unit_price", "customer_id",
+              "country"]
+    good["is_duplicate"] = good.duplicated(subset=values, keep="first")
+    return Cleaned(good[["source_line", *values, "is_cancellation", "is_duplicate"]].reset_index(drop=True),
+                   rejected)
+
+
+def as_source(good: pd.DataFrame) -> pd.DataFrame:
+    """Cleaned rows back in the source's column names (to re-clean them: cleaning is idempotent)."""
+    return good.rename(columns={v: k for k, v in BRONZE.items()})[COLUMNS]

@@ -1,0 +1,121 @@
+"""Session 1, step 0: the database settings, checked before any work is done.
+
+Settings come from the environment, then from a ``.env`` file in the working
+directory (the environment wins). Every missing variable is named in ONE error
+at start-up, not discovered one by one when the job is half done. The password
+is never part of a repr, a log line or an error message.
+"""
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg2
+from dotenv import dotenv_values
+
+REQUIRED = ("DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_PASSWORD")
+CONNECT_TIMEOUT_S = 5          # how long to wait for the server to answer at all
+STATEMENT_TIMEOUT_MS = 300_000  # the longest any single statement may run (the full COPY takes ~2 s)
+
+
+class ConfigError(Exception):
+    """The job cannot start: its settings are missing or wrong."""
+
+
+class DatabaseAuthFailed(ConfigError):
+    """The server is there, but refused these credentials."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str
+    port: int
+    dbname: str
+    user: str
+    password: str = field(repr=False)  # never in repr(), logs or tracebacks of this object
+    connect_timeout: int = CONNECT_TIMEOUT_S
+    statement_timeout_ms: int = STATEMENT_TIMEOUT_MS
+
+    @property
+    def where(self) -> str:
+        return f"{self.user}@{self.host}:{self.port}/{self.dbname}"
+
+    def connect(self, **overrides) -> "psycopg2.extensions.connection":
+        return connect(self, **overrides)
+
+
+def load_config(env: Mapping[str, str] | None = None, dotenv: str | os.PathLike | None = ".env") -> Settings:
+    """Read and check the DB_* settings; raise one ConfigError naming every problem."""
+    if env is None:
+        values = {k: v for k, v in dotenv_values(Path(dotenv)).items() if v is not None} if dotenv else {}
+        values.update(os.environ)
+    else:
+        values = dict(env)
+    missing = [name for name in REQUIRED if not (values.get(name) or "").strip()]
+    if missing:
+        raise ConfigError(f"missing required settings: {', '.join(missing)}; set them in the environment "
+                          "or in .env (see .env.example)")
+    port = values["DB_PORT"].strip()
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"DB_PORT must be a TCP port number (1-65535), got {port!r}")
+    return Settings(values["DB_HOST"].strip(), int(port), values["DB_NAME"].strip(), values["DB_USER"].strip(),
+                    values["DB_PASSWORD"],
+                    statement_timeout_ms=int(values.get("DB_STATEMENT_TIMEOUT_MS") or STATEMENT_TIMEOUT_MS))
+
+
+def connection_params(settings: Settings) -> dict:
+    """Both timeouts set on purpose: one for reaching the server, one per statement.
+
+    ``connect_timeout`` bounds the wait for a server that does not answer (seconds);
+    ``statement_timeout`` bounds any one statement (milliseconds), so a stuck query
+    fails with a clear QueryCanceled instead of hanging the job forever.
+    """
+    return {"host": settings.host, "port": settings.port, "dbname": settings.dbname, "user": settings.user,
+            "password": settings.password, "connect_timeout": settings.connect_timeout,
+            "options": f"-c statement_timeout={settings.statement_timeout_ms}",
+            "application_name": "failurelab-session1"}
+
+
+def connect(settings: Settings, **overrides) -> "psycopg2.extensions.connection":
+    """Connect once; a rejected login becomes a helpful error without the password."""
+    try:
+        return psycopg2.connect(**{**connection_params(settings), **overrides})
+    except psycopg2.OperationalError as err:
+        if "password authentication failed" in str(err) or "no password supplied" in str(err):
+            raise DatabaseAuthFailed(
+                f"PostgreSQL at {settings.host}:{settings.port} refused user '{settings.user}' "
+                f"(password authentication failed) for database '{settings.dbname}'; check DB_USER and "
+                "DB_PASSWORD in the environment or .env") from err
+        raise
+
+
+class DatabaseUnavailable(ConfigError):
+    """The server could not be reached, even after retrying."""
+
+
+def connect_with_retry(settings: Settings, attempts: int = 4, first_delay: float = 0.5) -> "psycopg2.extensions.connection":
+    """Retry what may be transient (server starting, restarting), with exponential backoff.
+
+    A refused or timed-out connection is retried ``attempts`` times, waiting
+    0.5 s, 1 s, 2 s ... in between; a wrong password is permanent and is not.
+    After the last attempt: one clear error naming host:port and what to check.
+    """
+    delay = first_delay
+    for attempt in range(1, attempts + 1):
+        try:
+            return connect(settings)
+        except DatabaseAuthFailed:
+            raise  # retrying a wrong password only locks the account
+        except psycopg2.OperationalError as err:
+            last = " ".join(str(err).split())
+            if attempt == attempts:
+                raise DatabaseUnavailable(
+                    f"cannot reach PostgreSQL at {settings.host}:{settings.port} after {attempts} attempts "
+                    f"({last}); check the server is running (pg_isready -h {settings.host} -p {settings.port}, "
+                    "docker compose ps) and that DB_HOST/DB_PORT point at it") from err
+            time.sleep(delay)
+            delay *= 2
+    raise AssertionError("unreachable")
