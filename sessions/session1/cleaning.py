@@ -72,7 +72,8 @@ def _text(s: pd.Series) -> pd.Series:
 
 
 def _present(s: pd.Series) -> pd.Series:
-    return s.notna() & (s.astype("str").str.strip() != "")
+    """Not NaN and not the empty cell (a CSV read as text has "" there)."""
+    return s.notna() & (s.astype("str") != "")
 
 
 def _dates(s: pd.Series) -> pd.Series:
@@ -102,6 +103,7 @@ def clean(frame: pd.DataFrame) -> Cleaned:
     price = pd.to_numeric(src["UnitPrice"], errors="coerce")
     customer = pd.to_numeric(src["CustomerID"], errors="coerce")
     out["invoice_date"] = _dates(src["InvoiceDate"])
+    cancel = out["invoice_no"].str.startswith("C", na=False)
     whole = lambda x: x.notna() & np.isfinite(x) & (x == np.round(x)) & (x.abs() <= INT_MAX)
     rules = [  # (reason, rows breaking it): the first broken rule is the row's reason
         ("missing_invoice_no", out["invoice_no"].isna()),
@@ -113,7 +115,7 @@ def clean(frame: pd.DataFrame) -> Cleaned:
         ("invalid_customer_id", _present(src["CustomerID"]) & ~(whole(customer) & (customer > 0))),
         ("zero_quantity", quantity == 0),
         ("price_out_of_range", (price < PRICE_MIN) | (price > PRICE_MAX)),
-        ("cancellation_not_negative", out["invoice_no"].str.startswith("C", na=False) & (quantity > 0)),
+        ("cancellation_not_negative", cancel & (quantity > 0)),
     ]
     reason = pd.Series(pd.NA, index=out.index, dtype="object")
     for name, broken in rules:
@@ -125,7 +127,7 @@ def clean(frame: pd.DataFrame) -> Cleaned:
     good["quantity"] = quantity[~bad].astype("int64")
     good["unit_price"] = price[~bad].astype("float64")
     good["customer_id"] = customer[~bad].round().astype("Int64")
-    good["is_cancellation"] = good["invoice_no"].str.startswith("C")
+    good["is_cancellation"] = cancel[~bad].to_numpy(bool)
     values = ["invoice_no", "stock_code", "description", "quantity", "invoice_date", "unit_price", "customer_id",
               "country"]
     good["is_duplicate"] = good.duplicated(subset=values, keep="first")

@@ -25,30 +25,39 @@ def create_schema(conn) -> None:
     conn.commit()
 
 
-class _Progress(io.TextIOBase):
-    """A CSV buffer that reports how much of it COPY has read, for large loads."""
+class CsvStream(io.TextIOBase):
+    """The frame as CSV, made chunk by chunk while COPY reads it.
 
-    def __init__(self, text: str, report: Callable[[float], None]):
-        self._buf, self._size, self._report, self._next = io.StringIO(text), max(len(text), 1), report, 0.1
+    PostgreSQL parses chunk N while Python formats chunk N+1, so building the
+    text and loading it overlap (two cores, both busy); memory stays at one
+    chunk instead of the whole 50 MB, and each chunk is a natural progress step.
+    """
+
+    def __init__(self, frame: pd.DataFrame, chunk_rows: int = 50_000,
+                 progress: Callable[[float], None] | None = None):
+        self._frame, self._rows, self._progress = frame, chunk_rows, progress
+        self._at, self._chunk = 0, io.StringIO()
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int = -1) -> str:
-        chunk = self._buf.read(size)
-        done = self._buf.tell() / self._size
-        while done >= self._next:
-            self._report(self._next)
-            self._next += 0.1
-        return chunk
+        out = self._chunk.read(size)
+        while (size < 0 or len(out) < size) and self._at < len(self._frame):
+            chunk = self._frame.iloc[self._at:self._at + self._rows]
+            self._chunk = io.StringIO(chunk.to_csv(index=False, header=False, date_format="%Y-%m-%d %H:%M:%S"))
+            self._at += len(chunk)
+            if self._progress:
+                self._progress(self._at / len(self._frame))
+            out += self._chunk.read(-1 if size < 0 else size - len(out))
+        return out
 
 
 def copy_frame(cur, frame: pd.DataFrame, table: str, columns: list[str],
                progress: Callable[[float], None] | None = None) -> int:
-    """COPY a frame's columns into a table: one round trip instead of one INSERT per row."""
-    text = frame[columns].to_csv(index=False, header=False, date_format="%Y-%m-%d %H:%M:%S")
-    source = _Progress(text, progress) if progress else io.StringIO(text)
-    cur.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)", source)
+    """COPY a frame's columns into a table: one statement instead of one INSERT per row."""
+    cur.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)",
+                    CsvStream(frame[columns], progress=progress), size=1 << 16)
     return cur.rowcount
 
 
