@@ -1,0 +1,60 @@
+"""Session 3: one run at a time, with a PostgreSQL advisory lock.
+
+Two runs of the same pipeline at once read the same checkpoints, both decide a
+batch is still to do, and both write it: duplicates, or a UniqueViolation, or a
+deadlock. A session-level advisory lock held for the whole run makes the second
+run stop at once with a clear message. PostgreSQL releases it by itself when the
+holder's connection ends, also when the process is killed: no stale lock file.
+"""
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+
+LOCK_KEY = 0x5E553  # one arbitrary bigint per pipeline; all runs of this pipeline use it
+
+
+class AlreadyRunning(RuntimeError):
+    """Another run of the pipeline holds the lock."""
+
+
+def holder(conn) -> str:
+    """Who holds the lock, for the message: pid, application and since when."""
+    with conn.cursor() as cur:
+        cur.execute("""SELECT a.pid, a.application_name, date_trunc('second', a.backend_start)
+                         FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+                        WHERE l.locktype = 'advisory' AND l.granted AND l.objid = %s AND a.pid <> pg_backend_pid()""",
+                    (LOCK_KEY,))
+        row = cur.fetchone()
+    conn.rollback()
+    return f"backend pid {row[0]} ({row[1] or 'unnamed'}, connected since {row[2]})" if row else "another session"
+
+
+@contextmanager
+def pipeline_lock(conn, *, wait_s: float = 0.0, poll_s: float = 0.2):
+    """Hold the pipeline's advisory lock on ``conn`` for the block, or raise AlreadyRunning.
+
+    ``wait_s`` > 0 waits that long for a previous run to end (e.g. a killed run's
+    backend still closing); the default is to give up at once.
+    """
+    deadline = time.monotonic() + wait_s
+    while True:
+        with conn.cursor() as cur:
+            cur.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,))
+            got = cur.fetchone()[0]
+        conn.commit()  # the lock is session-level: it outlives this transaction
+        if got:
+            break
+        if time.monotonic() >= deadline:
+            raise AlreadyRunning(f"another run of the pipeline is in progress (advisory lock {LOCK_KEY} held by "
+                                 f"{holder(conn)}); this run exits without touching anything. Wait for it to "
+                                 "finish, or look at it with: SELECT * FROM pg_locks WHERE locktype = 'advisory'")
+        time.sleep(poll_s)
+    try:
+        yield
+    finally:
+        if not conn.closed:
+            conn.rollback()
+            with conn.cursor() as cur:
+                cur.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+            conn.commit()

@@ -1,0 +1,35 @@
+"""Structured logs: one JSON object per line on stderr, each with its batch id.
+
+``grep '"batch_id": "day:2011-01-18"'`` then finds everything about one batch,
+and a log system can count, filter and alert on the fields. Progress and the
+final summary for people go to stdout (see ``pipeline.py``).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+
+FIELDS = ("event", "run_id", "batch_id", "attempt", "delay_s", "error", "rows_in", "loaded", "rejected",
+          "dead_lettered", "seconds", "what")
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+                 "level": record.levelname.lower(), "logger": record.name, "msg": record.getMessage()}
+        entry.update({k: getattr(record, k) for k in FIELDS if hasattr(record, k)})
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info).splitlines()[-1]
+        return json.dumps(entry, default=str)
+
+
+def setup(level: int = logging.INFO, stream=None) -> None:
+    """Send the session's loggers to ``stream`` (stderr) as JSON lines."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger("session3")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False

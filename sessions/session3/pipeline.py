@@ -1,0 +1,132 @@
+"""Session 3: the reliable pipeline — sessions 1 and 2 over daily batches, safe to kill and re-run.
+
+    python -m sessions.session3.pipeline SOURCE [--lock-wait S] [--attempts N] [--silver-every N]
+
+Reads DB_* like session 1. One run at a time (advisory lock); each day is one
+batch, loaded with its dead letters and checkpoint in one transaction, with
+retries for transient errors; a verified checkpoint skips the day; silver is
+rebuilt once after the batches. Progress and a summary on stdout, JSON logs on
+stderr. Exit codes: 0 done, 1 failed, 2 bad settings or input, 3 another run active.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import psycopg2
+
+from sessions.session1 import config, reader
+from sessions.session3 import db, logs, silver
+from sessions.session3.batches import Batch, BatchResult, checkpoint_status, is_done, load_batch, split_days
+from sessions.session3.lock import AlreadyRunning, pipeline_lock
+from sessions.session3.retry import RetryExhausted, RetryPolicy, call_with_retry
+
+log = logging.getLogger("session3.pipeline")
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    batches: int = 0
+    loaded: list[BatchResult] = field(default_factory=list)
+    skipped: int = 0
+    silver_built: bool = False
+    seconds: float = 0.0
+
+    def totals(self) -> dict[str, int]:
+        return {k: sum(getattr(r, k) for r in self.loaded) for k in ("rows_in", "loaded", "rejected", "dead_lettered")}
+
+    def text(self) -> str:
+        t = self.totals()
+        return (f"run {self.run_id}: {self.batches} batches, {len(self.loaded)} loaded, {self.skipped} skipped "
+                f"(checkpoint verified); rows in {t['rows_in']:,} = loaded {t['loaded']:,} + rejected "
+                f"{t['rejected']:,} + dead-lettered {t['dead_lettered']:,}; silver "
+                f"{'rebuilt' if self.silver_built else 'up to date'}; {self.seconds:.2f} s")
+
+
+class Worker:
+    """The work connection: made again after a transient error closed it (the lock has its own)."""
+
+    def __init__(self, settings):
+        self.settings, self.conn = settings, None
+
+    def get(self):
+        if self.conn is None or self.conn.closed:
+            self.conn = db.connect(self.settings)
+        return self.conn
+
+    def close(self):
+        if self.conn is not None and not self.conn.closed:
+            self.conn.close()
+
+
+def run_batches(settings, batches: list[Batch], *, policy: RetryPolicy = RetryPolicy(), lock_wait_s: float = 0.0,
+                silver_every: int = 0, progress=lambda line: None) -> RunSummary:
+    """Load every batch not yet done (checkpoint verified), then bring silver up to date."""
+    summary, started = RunSummary(uuid.uuid4().hex[:8], len(batches)), time.perf_counter()
+    lock_conn = call_with_retry(lambda: db.connect(settings), policy=policy, what="connect")
+    worker = Worker(settings)
+    try:
+        with pipeline_lock(lock_conn, wait_s=lock_wait_s):
+            call_with_retry(lambda: db.create_schema(worker.get()), policy=policy, what="create schema")
+            status = checkpoint_status(worker.get())
+            for n, batch in enumerate(batches, 1):
+                if is_done(status, batch):
+                    summary.skipped += 1
+                    progress(f"[{n:>3}/{len(batches)}] {batch.batch_id}  done already (checkpoint verified)")
+                    continue
+                result = call_with_retry(lambda: load_batch(worker.get(), batch), policy=policy, what=batch.batch_id)
+                summary.loaded.append(result)
+                progress(f"[{n:>3}/{len(batches)}] {batch.batch_id}  in {result.rows_in:,}  loaded {result.loaded:,}"
+                         f"  rejected {result.rejected:,}  dead {result.dead_lettered:,}  {result.seconds:.2f} s")
+                if silver_every and len(summary.loaded) % silver_every == 0:
+                    silver.build(worker.get(), force=True)
+            summary.silver_built = call_with_retry(lambda: silver.build(worker.get()), policy=policy, what="silver")
+    finally:
+        worker.close()
+        lock_conn.close()
+    summary.seconds = time.perf_counter() - started
+    log.info("run finished", extra={"event": "run_finished", "run_id": summary.run_id, **summary.totals(),
+                                    "seconds": round(summary.seconds, 3)})
+    return summary
+
+
+def run(settings, source, **options) -> RunSummary:
+    """Read ``source`` (any file session 1 reads), split it into days, and run the batches."""
+    return run_batches(settings, split_days(reader.read_source(reader.check_source(source))), **options)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sessions.session3.pipeline", description=__doc__.splitlines()[0])
+    parser.add_argument("source", help="the input: .csv, .csv.xz or .xlsx (one batch per day of InvoiceDate)")
+    parser.add_argument("--lock-wait", type=float, default=0.0, help="seconds to wait for another run (default 0)")
+    parser.add_argument("--attempts", type=int, default=5, help="tries per batch for transient errors")
+    parser.add_argument("--silver-every", type=int, default=0, help="also rebuild silver every N loaded batches")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
+    args = parser.parse_args(argv)
+    logs.setup()
+    say = (lambda line: None) if args.quiet else (lambda line: print(line, flush=True))
+    try:
+        settings = config.load_config()
+        summary = run(settings, args.source, policy=RetryPolicy(attempts=args.attempts), lock_wait_s=args.lock_wait,
+                      silver_every=args.silver_every, progress=say)
+    except AlreadyRunning as err:
+        print(f"not started: {err}", file=sys.stderr)
+        return 3
+    except (config.ConfigError, reader.IngestError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except (RetryExhausted, psycopg2.Error) as err:
+        print(f"failed: {type(err).__name__}: {' '.join(str(err).split())}; re-run to resume "
+              "(finished batches are kept)", file=sys.stderr)
+        return 1
+    print(summary.text(), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

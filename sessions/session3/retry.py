@@ -1,0 +1,126 @@
+"""Session 3, step 1: retry what is worth retrying, and only that, for a bounded time.
+
+A retry is right for errors that are likely to go away by themselves (the server
+restarted, a connection dropped, PostgreSQL chose this transaction as the victim
+of a deadlock) and wrong for errors that will come back identically (a wrong
+password, a syntax error, a duplicate key): retrying those only wastes time and
+hides the real message. So errors are *classified* first, by exception class and
+SQLSTATE; only transient ones are retried, with exponential backoff and full
+jitter, for at most ``attempts`` tries AND at most ``max_total_s`` seconds.
+
+Written by hand because it is the lesson; ``tenacity_policy`` below is the
+same policy in the library production code would use.
+"""
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import psycopg2
+import tenacity
+
+log = logging.getLogger("session3.retry")
+T = TypeVar("T")
+
+# SQLSTATEs worth a retry: the same statement can succeed a moment later.
+TRANSIENT_SQLSTATES = {
+    "40001": "serialization_failure",   # another transaction won; redo ours
+    "40P01": "deadlock_detected",       # PostgreSQL aborted us to break a deadlock
+    "57P01": "admin_shutdown",          # the server is restarting (or our backend was terminated)
+    "57P02": "crash_shutdown",
+    "57P03": "cannot_connect_now",      # the server is starting up
+    "53300": "too_many_connections",
+    "08000": "connection_exception", "08001": "sqlclient_unable_to_establish_sqlconnection",
+    "08003": "connection_does_not_exist", "08006": "connection_failure",
+}
+# Deliberately NOT transient: 57014 query_canceled (a statement_timeout). The same
+# query on the same data will time out again and retrying multiplies the load;
+# fix the query or raise the timeout instead.
+
+# A failed *connection* has no SQLSTATE in psycopg2 (pgcode is None), whatever the
+# cause. The server's message is then all there is: these causes are permanent.
+PERMANENT_CONNECT_MESSAGES = ("password authentication failed", "no password supplied",
+                              "does not exist", "no pg_hba.conf entry", "permission denied",
+                              "invalid port number", "could not translate host name")
+
+
+class RetryExhausted(Exception):
+    """A transient error kept coming back until the attempts or the time ran out."""
+
+    def __init__(self, what: str, attempts: int, elapsed_s: float, last: BaseException):
+        self.attempts, self.elapsed_s, self.last = attempts, elapsed_s, last
+        cause = f"{type(last).__name__}" + (f" [SQLSTATE {last.pgcode}]" if getattr(last, "pgcode", None) else "")
+        first_line = (str(last).strip().splitlines() or [""])[0]
+        super().__init__(f"{what}: gave up after {attempts} attempts in {elapsed_s:.1f} s; "
+                         f"last error: {cause}: {first_line}")
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True when the same call may well succeed if tried again a little later."""
+    code = getattr(exc, "pgcode", None)
+    if code is not None:
+        return code in TRANSIENT_SQLSTATES or code.startswith("08")
+    if isinstance(exc, psycopg2.OperationalError):  # no SQLSTATE: a connection-level failure
+        message = str(exc).lower()
+        return not any(m in message for m in PERMANENT_CONNECT_MESSAGES)
+    if isinstance(exc, psycopg2.InterfaceError):    # "connection already closed": reconnecting helps
+        return True
+    return isinstance(exc, (ConnectionError, TimeoutError))
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 5          # at most this many calls in all
+    base_s: float = 0.2        # the first wait is up to this long ...
+    cap_s: float = 5.0         # ... doubling each time up to this cap
+    max_total_s: float = 30.0  # and never retry past this much time since the first call
+
+    def backoff(self, attempt: int) -> float:
+        """Full jitter: a random wait in [0, min(cap, base * 2**(attempt-1))].
+
+        Without jitter, every client that failed together retries together and
+        knocks the recovering server over again (the thundering herd).
+        """
+        return random.uniform(0, min(self.cap_s, self.base_s * 2 ** (attempt - 1)))
+
+
+def call_with_retry(fn: Callable[[], T], *, policy: RetryPolicy = RetryPolicy(), what: str = "call",
+                    classify: Callable[[BaseException], bool] = is_transient) -> T:
+    """Call ``fn`` until it succeeds; retry transient errors only, within the policy's bounds.
+
+    A permanent error is re-raised at once, unchanged. When the bounds run out,
+    ``RetryExhausted`` names the attempts and the last error, chained to it.
+    """
+    start = time.monotonic()
+    for attempt in range(1, policy.attempts + 1):
+        try:
+            return fn()
+        except Exception as err:
+            if not classify(err):
+                raise  # permanent: the next try would fail the same way
+            elapsed = time.monotonic() - start
+            delay = policy.backoff(attempt)
+            if attempt == policy.attempts or elapsed + delay > policy.max_total_s:
+                raise RetryExhausted(what, attempt, elapsed, err) from err
+            log.warning("transient error, retrying", extra={"event": "retry", "what": what, "attempt": attempt,
+                                                            "delay_s": round(delay, 3), "error": type(err).__name__})
+            time.sleep(delay)
+    raise AssertionError("unreachable: the loop returns or raises")
+
+
+def tenacity_policy(policy: RetryPolicy = RetryPolicy()) -> tenacity.Retrying:
+    """The same policy with tenacity, the library a production pipeline would use.
+
+    ``Retrying(...)(fn)`` calls ``fn`` with it; ``reraise=False`` wraps the last
+    error in ``tenacity.RetryError`` (its ``last_attempt`` holds the cause).
+    """
+    return tenacity.Retrying(
+        retry=tenacity.retry_if_exception(is_transient),
+        stop=tenacity.stop_after_attempt(policy.attempts) | tenacity.stop_after_delay(policy.max_total_s),
+        wait=tenacity.wait_random_exponential(multiplier=policy.base_s, max=policy.cap_s),
+        sleep=lambda seconds: time.sleep(seconds),  # looked up at call time, so tests can patch time.sleep
+        reraise=False)
