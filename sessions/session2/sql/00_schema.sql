@@ -52,8 +52,8 @@ $$;
 -- month is refreshed, archived or dropped as one table. The partitions are
 -- created by transform.ensure_partitions before each load.
 CREATE TABLE IF NOT EXISTS silver.fact_sales_daily (
-    date_key           integer NOT NULL REFERENCES silver.dim_date (date_key),
-    product_key        integer NOT NULL REFERENCES silver.dim_product (product_key),
+    date_key           integer NOT NULL CONSTRAINT fact_sales_daily_date_key_fkey REFERENCES silver.dim_date,
+    product_key        integer NOT NULL CONSTRAINT fact_sales_daily_product_key_fkey REFERENCES silver.dim_product,
     sold_quantity      bigint  NOT NULL,         -- sales: not cancelled, quantity > 0
     sold_revenue       numeric(16,3) NOT NULL,
     sale_invoices      integer NOT NULL,
