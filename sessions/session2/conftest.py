@@ -1,5 +1,8 @@
 """Session 2's fixtures: a bronze layer loaded the way session 1 loads it."""
+import pandas as pd
 import pytest
+
+from failurelab import sampledata
 
 from sessions.session1.ingest import ingest_frame
 from sessions.session1.load import create_schema
@@ -18,3 +21,21 @@ def bronze(conn, sample_frame):
     """``conn`` to a database whose bronze holds the 2,000-row sample, cleaned by session 1."""
     load_bronze(conn, sample_frame)
     return conn
+
+
+def next_batch(day: str, codes=("85123A", "23999"), lines: int = 3) -> pd.DataFrame:
+    """A small later batch in the source's shape: ``lines`` sales per code on ``day``.
+
+    23999 is a product the sample has never seen (a new catalogue line).
+    """
+    rows = [(f"6{i:05d}", code, "NEW CATALOGUE LINE" if code == "23999" else "WHITE HANGING HEART T-LIGHT HOLDER",
+             2 + i, pd.Timestamp(f"{day} 10:{i:02d}:00"), 2.55, 17850.0, "United Kingdom")
+            for code in codes for i in range(lines)]
+    return pd.DataFrame(rows, columns=sampledata.COLUMNS)
+
+
+def add_batch(conn, day: str, **kwargs) -> pd.DataFrame:
+    """Ingest ``next_batch(day)`` into bronze as its own source file, like a daily run."""
+    batch = next_batch(day, **kwargs)
+    ingest_frame(conn, batch, f"batch_{day}.csv")
+    return batch

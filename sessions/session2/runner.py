@@ -9,6 +9,7 @@ import psycopg2
 from psycopg2 import extensions
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
+_LEADING = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.S)
 _TOKEN = re.compile(r"--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|(\$[A-Za-z_]*\$).*?\1|;", re.S)
 
 
@@ -54,8 +55,8 @@ def split(sql: str) -> list[Statement]:
         text = sql[begin:end]
         code = _TOKEN.sub(lambda m: "" if m.group().startswith(("--", "/*")) else m.group(), text)
         if code.strip():
-            lead = len(text) - len(text.lstrip())
-            statements.append(Statement(len(statements) + 1, sql.count("\n", 0, begin + lead) + 1, text.strip()))
+            lead = _LEADING.match(text).end()  # the statement starts at its code, not its comment
+            statements.append(Statement(len(statements) + 1, sql.count("\n", 0, begin + lead) + 1, text[lead:].rstrip()))
     return statements
 
 
