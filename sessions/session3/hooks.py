@@ -12,8 +12,17 @@ import sys
 import time
 from collections import Counter
 
-POINTS = ("batch:ingested", "batch:checkpointed", "batch:committed", "silver:before", "silver:built")
+POINTS = ("batch:ingested", "batch:checkpointed", "batch:committed", "silver:before", "silver:commit", "silver:built",
+          "commit")
 _seen: Counter = Counter()
+phase = ""  # "silver" while session 2's transform runs: its commits are then also "silver:commit"
+
+
+def committed() -> None:
+    """Called after every real commit of a pipeline connection."""
+    reached("commit")
+    if phase:
+        reached(f"{phase}:commit")
 
 
 def reached(point: str) -> None:

@@ -54,7 +54,11 @@ def build(conn, force: bool = False) -> bool:
     if bronze_rows == 0 or (not force and up_to_date(conn, digest)):
         return False
     hooks.reached("silver:before")
-    report = transform.run(conn)
+    hooks.phase = "silver"  # its commits between SQL files are kill points too
+    try:
+        report = transform.run(conn)
+    finally:
+        hooks.phase = ""
     hooks.reached("silver:built")
     with conn.cursor() as cur:
         cur.execute("""INSERT INTO pipeline.silver_state (built_from, fact_rows) VALUES (%s, %s)

@@ -1,0 +1,34 @@
+"""Session 3: the pipeline's whole state as ordered rows, to compare two runs exactly.
+
+Every table of bronze, silver and pipeline, every column except the wall-clock
+ones (``timestamptz``: when a row was written, which differs between any two
+runs by nature). Two runs "end in the same state" when their snapshots are equal.
+"""
+from __future__ import annotations
+
+SCHEMAS = ("bronze", "silver", "pipeline")
+
+
+def snapshot(conn) -> dict[str, list[tuple]]:
+    out = {}
+    with conn.cursor() as cur:
+        cur.execute("""SELECT c.table_schema || '.' || c.table_name,
+                              array_agg(quote_ident(c.column_name) ORDER BY c.ordinal_position)
+                         FROM information_schema.columns c JOIN information_schema.tables t
+                              USING (table_schema, table_name)
+                        WHERE c.table_schema = ANY(%s) AND t.table_type = 'BASE TABLE'
+                          AND c.data_type <> 'timestamp with time zone'
+                        GROUP BY 1 ORDER BY 1""", (list(SCHEMAS),))
+        for table, columns in cur.fetchall():
+            cols = ", ".join(columns)
+            cur.execute(f"SELECT {cols} FROM {table} ORDER BY {cols}")
+            out[table] = cur.fetchall()
+    conn.rollback()
+    return out
+
+
+def reset(conn) -> None:
+    """Drop everything the pipeline made (tests start again from nothing)."""
+    with conn.cursor() as cur:
+        cur.execute("DROP SCHEMA IF EXISTS silver, pipeline, bronze CASCADE")
+    conn.commit()
