@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+import psycopg2
+import psycopg2.errors
 
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
 RAW_COLUMNS = ["source_file", "source_line", "invoice_no", "stock_code", "description", "quantity", "invoice_date",
@@ -79,3 +81,29 @@ def replace_source(conn, source_file: str, good: pd.DataFrame, rejected: pd.Data
         conn.rollback()  # the previous load of this file stays exactly as it was
         raise
     return loaded
+
+
+class StepTimedOut(Exception):
+    """One step of the job ran past the time budget it was given."""
+
+
+def run_with_budget(conn, sql: str, params: tuple | None = None, *, budget_ms: int, step: str) -> list[tuple]:
+    """Run one step in its own transaction under a statement_timeout chosen for it.
+
+    The budget is set on purpose per step (SET LOCAL ends with the transaction),
+    not inherited from a server default nobody remembers. Past it PostgreSQL
+    cancels the statement (QueryCanceled, SQLSTATE 57014); this rolls back and
+    says which step, which budget, and what to do, so slow work is split into
+    batches that each fit the budget instead of one statement that never ends.
+    """
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT set_config('statement_timeout', %s, true)", (f"{int(budget_ms)}ms",))
+            cur.execute(sql, params)
+            rows = cur.fetchall() if cur.description else []
+        conn.commit()
+        return rows
+    except psycopg2.errors.QueryCanceled as err:
+        conn.rollback()
+        raise StepTimedOut(f"step '{step}' ran past its budget of {budget_ms} ms (statement_timeout) and was "
+                           "cancelled; split it into smaller batches or give this step a larger budget") from err

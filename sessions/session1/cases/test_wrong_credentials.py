@@ -1,0 +1,59 @@
+"""Wrong database credentials.
+
+Scenario:
+    The server is up, but the job logs in with the wrong password: a rotated
+    secret, a .env from another environment, a typo.
+Why:
+    PostgreSQL refuses the login and psycopg2 raises OperationalError "password
+    authentication failed for user". Retrying cannot help (it is permanent,
+    and repeated failures may lock the account). The tempting "helpful" message
+    that prints the connection settings, DSN included, writes the password into
+    logs, CI output and tickets.
+Fix:
+    Catch the refused login and raise a helpful error that names the user,
+    host:port and database and which settings to check, but never the password;
+    keep the password out of repr() of the settings too. Do not retry it.
+"""
+import traceback
+
+import psycopg2
+import pytest
+from psycopg2 import OperationalError  # a failed connect carries no SQLSTATE: no session exists yet
+
+from sessions.session1 import config
+
+pytestmark = pytest.mark.failure_case("configuration", fix=config.connect)
+
+WRONG = "Summer2026-rotated!"
+
+
+def test_wrong_wrong_credentials_the_server_refuses_the_login(db_env, failure):
+    with failure.expect(OperationalError, match=rf'password authentication failed for user "{db_env["DB_USER"]}"'):
+        psycopg2.connect(host=db_env["DB_HOST"], port=db_env["DB_PORT"], dbname=db_env["DB_NAME"],
+                         user=db_env["DB_USER"], password=WRONG)
+
+
+def test_wrong_wrong_credentials_a_helpful_message_with_the_dsn_leaks_the_password(db_env):
+    dsn = f"postgresql://{db_env['DB_USER']}:{WRONG}@{db_env['DB_HOST']}:{db_env['DB_PORT']}/{db_env['DB_NAME']}"
+    try:
+        psycopg2.connect(dsn)
+    except psycopg2.OperationalError as err:
+        naive = f"could not connect with {dsn}: {err}"  # what too many jobs log
+    assert WRONG in naive
+
+
+def test_right_wrong_credentials_helpful_error_without_the_password(db_env, solution):
+    settings = config.load_config({**db_env, "DB_PASSWORD": WRONG})
+    with pytest.raises(config.DatabaseAuthFailed) as raised:
+        solution.connect(settings)
+    message = str(raised.value)
+    assert message == (f"PostgreSQL at {db_env['DB_HOST']}:{db_env['DB_PORT']} refused user '{db_env['DB_USER']}' "
+                       f"(password authentication failed) for database '{db_env['DB_NAME']}'; check DB_USER and "
+                       "DB_PASSWORD in the environment or .env")
+    everything = "".join(traceback.format_exception(raised.value)) + repr(settings) + str(settings)
+    assert WRONG not in everything  # not in the error, its cause, the traceback, or the settings
+
+
+def test_right_wrong_credentials_the_right_password_connects(db_env, solution):
+    conn = solution.connect(config.load_config(db_env))
+    conn.close()
