@@ -60,6 +60,12 @@ def split(sql: str) -> list[Statement]:
     return statements
 
 
+def require_idle(conn) -> None:
+    """Refuse a connection with uncommitted work: our commit would commit it too."""
+    if conn.info.transaction_status != extensions.TRANSACTION_STATUS_IDLE:
+        raise TransformError("the connection has an open transaction: commit or roll back before the transform")
+
+
 _CHECK = "CREATE FUNCTION pg_temp.syntax_check() RETURNS void LANGUAGE plpgsql AS $syntax_check$BEGIN\n"
 
 
@@ -96,8 +102,7 @@ def run_file(conn, path: Path, settings: dict[str, str] | None = None) -> int:
     set with SET LOCAL semantics for this transaction only. Returns rows affected.
     """
     path = Path(path)
-    if conn.info.transaction_status != extensions.TRANSACTION_STATUS_IDLE:
-        raise TransformError("the connection has an open transaction: commit or roll back before the transform")
+    require_idle(conn)
     rows = 0
     with conn.cursor() as cur:
         st = None

@@ -15,7 +15,7 @@ from datetime import date
 
 import psycopg2
 
-from sessions.session2.runner import SQL_DIR, SqlFileError, TransformError, check_sql, run_file
+from sessions.session2.runner import SQL_DIR, SqlFileError, TransformError, check_sql, require_idle, run_file
 
 __all__ = ["run", "TransformReport", "TransformError", "SqlFileError", "MissingDependency",
            "ReconciliationError", "check_dependencies", "ensure_partitions", "reconcile", "find_orphans"]
@@ -150,6 +150,7 @@ def run(conn, days: list[date] | None = None) -> TransformReport:
     """
     report = TransformReport(days=sorted(set(days)) if days is not None else None)
     started = time.perf_counter()
+    require_idle(conn)
     autocommit, conn.autocommit = conn.autocommit, False
     try:
         report.bronze_rows = check_dependencies(conn)

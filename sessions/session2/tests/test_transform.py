@@ -1,0 +1,76 @@
+"""The transform end to end: report, scope, connection handling, CLI, real data."""
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from sessions.session1 import reader
+from sessions.session2 import transform
+from sessions.session2.conftest import load_bronze
+
+FACT = "SELECT date_key, product_key, sold_quantity, sold_revenue, cancelled_quantity, bronze_lines " \
+       "FROM silver.fact_sales_daily ORDER BY 1, 2"
+
+
+def rows(conn, query):
+    with conn.cursor() as cur:
+        cur.execute(query)
+        found = cur.fetchall()
+    conn.rollback()
+    return found
+
+
+def test_the_sample_builds_a_star_schema_that_reconciles(bronze):
+    report = transform.run(bronze)
+    assert report.bronze_rows == report.fact_lines + report.excluded_lines > 1900
+    assert report.excluded_lines > 0 and report.non_products > 0  # POST, M, DOT … kept out of the fact
+    assert report.dates == 374 and report.days is None
+    assert "reconciled" in report.summary() and set(report.steps) >= {"02_dim_product.sql", "partitions", "reconcile"}
+    cancelled = rows(bronze, "SELECT sum(cancelled_quantity), sum(cancel_invoices) FROM silver.fact_sales_daily")
+    assert cancelled[0][0] < 0 and cancelled[0][1] > 0  # cancellations kept apart from sales
+
+
+def test_refreshing_some_days_gives_the_same_fact_as_a_full_rebuild(bronze):
+    transform.run(bronze)
+    full = rows(bronze, FACT)
+    with bronze.cursor() as cur:
+        cur.execute("DELETE FROM silver.fact_sales_daily WHERE date_key IN (20101201, 20111209)")
+    bronze.commit()
+    report = transform.run(bronze, [date(2011, 12, 9), date(2010, 12, 1), date(2011, 12, 9)])
+    assert report.days == [date(2010, 12, 1), date(2011, 12, 9)]
+    assert rows(bronze, FACT) == full
+
+
+def test_an_autocommit_connection_is_handed_back_as_it_came(bronze):
+    bronze.autocommit = True
+    transform.run(bronze)
+    assert bronze.autocommit is True
+
+
+def test_an_open_transaction_of_the_caller_is_not_committed_behind_its_back(bronze):
+    with bronze.cursor() as cur:
+        cur.execute("SELECT 1")  # psycopg2 opened a transaction
+        with pytest.raises(transform.TransformError, match="open transaction: commit or roll back"):
+            transform.run(bronze)
+
+
+def test_the_cli_prints_the_summary_and_fails_with_one_line(bronze, db_env, capsys):
+    assert transform.main([]) == 0
+    assert "reconciled" in capsys.readouterr().out
+    with bronze.cursor() as cur:
+        cur.execute("DROP SCHEMA bronze CASCADE")
+    bronze.commit()
+    assert transform.main([]) == 1
+    assert capsys.readouterr().out.startswith("transform failed: bronze.raw_transactions does not exist")
+
+
+def test_real_data_five_days_applies_the_product_policy(conn, real_data):
+    frame = reader.read_source(real_data.parent / "online_retail_sample_5days.csv")
+    load_bronze(conn, frame, "five_days.csv")
+    report = transform.run(conn)
+    assert report.fact_lines + report.excluded_lines == report.bronze_rows
+    products = dict(rows(conn, "SELECT stock_code, description FROM silver.dim_product"))
+    assert products["85123A"] == "WHITE HANGING HEART T-LIGHT HOLDER"
+    assert all(code == code.upper() for code in products)  # twins like 15056bl are folded into 15056BL
+    flagged = rows(conn, "SELECT stock_code FROM silver.dim_product WHERE NOT is_product ORDER BY 1")
+    assert {"POST", "M"} <= {code for (code,) in flagged}
