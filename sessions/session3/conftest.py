@@ -39,3 +39,31 @@ def bconn(settings):
     pipeline_db.create_schema(conn)
     yield conn
     conn.close()
+
+
+@pytest.fixture
+def serialization_failure(db):
+    """A REAL SerializationFailure (40001): a repeatable-read transaction updates a row
+    another transaction changed and committed meanwhile. Transient: a redo succeeds."""
+    import psycopg2
+
+    a, b = db.connect(), db.connect()
+    try:
+        with a.cursor() as cur:
+            cur.execute("CREATE TABLE counter (id int PRIMARY KEY, n int); INSERT INTO counter VALUES (1, 0)")
+        a.commit()
+        a.set_session(isolation_level="REPEATABLE READ")
+        with a.cursor() as cur:
+            cur.execute("SELECT n FROM counter WHERE id = 1")  # a's snapshot is taken here
+        with b.cursor() as cur:
+            cur.execute("UPDATE counter SET n = n + 1 WHERE id = 1")
+        b.commit()
+        try:
+            with a.cursor() as cur:
+                cur.execute("UPDATE counter SET n = n + 1 WHERE id = 1")
+        except psycopg2.errors.SerializationFailure as err:
+            return err
+        raise AssertionError("PostgreSQL did not refuse the update")
+    finally:
+        a.close()
+        b.close()
