@@ -8,13 +8,14 @@ order, each in its own transaction, and reconciles the fact with bronze.
 from __future__ import annotations
 
 import argparse
-import os
+import sys
 import time
 from dataclasses import dataclass, field
 from datetime import date
 
 import psycopg2
 
+from sessions.session1 import config
 from sessions.session2.runner import SQL_DIR, SqlFileError, TransformError, check_sql, require_idle, run_file
 
 __all__ = ["run", "TransformReport", "TransformError", "SqlFileError", "MissingDependency",
@@ -184,17 +185,20 @@ def run(conn, days: list[date] | None = None) -> TransformReport:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="bronze → silver star schema (reads DB_HOST, DB_PORT, "
-                                     "DB_NAME, DB_USER, DB_PASSWORD)")
-    parser.add_argument("--days", nargs="*", type=date.fromisoformat, help="refresh the fact for these days only")
+    parser = argparse.ArgumentParser(prog="python -m sessions.session2.transform",
+                                     description="bronze → silver star schema (DB_* settings as in session 1)")
+    parser.add_argument("--days", nargs="*", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                        help="refresh the fact for these days only (the dimensions always see all of bronze)")
     args = parser.parse_args(argv)
-    conn = psycopg2.connect(host=os.environ.get("DB_HOST", "localhost"), port=os.environ.get("DB_PORT", "5432"),
-                            dbname=os.environ.get("DB_NAME", "retail"), user=os.environ.get("DB_USER", "postgres"),
-                            password=os.environ.get("DB_PASSWORD", ""))
+    try:
+        conn = config.connect_with_retry(config.load_config())
+    except (config.ConfigError, psycopg2.Error) as err:
+        print(f"transform failed: {type(err).__name__}: {' '.join(str(err).split())}", file=sys.stderr)
+        return 1
     try:
         report = run(conn, args.days)
-    except TransformError as e:
-        print(f"transform failed: {e}")
+    except TransformError as err:
+        print(f"transform failed: {err}", file=sys.stderr)
         return 1
     finally:
         conn.close()

@@ -61,7 +61,7 @@ def test_the_cli_prints_the_summary_and_fails_with_one_line(bronze, db_env, caps
         cur.execute("DROP SCHEMA bronze CASCADE")
     bronze.commit()
     assert transform.main([]) == 1
-    assert capsys.readouterr().out.startswith("transform failed: bronze.raw_transactions does not exist")
+    assert capsys.readouterr().err.startswith("transform failed: bronze.raw_transactions does not exist")
 
 
 def test_real_data_five_days_applies_the_product_policy(conn, real_data):
