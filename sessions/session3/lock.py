@@ -30,9 +30,8 @@ def holder(conn) -> str:
     return f"backend pid {row[0]} ({row[1] or 'unnamed'}, connected since {row[2]})" if row else "another session"
 
 
-@contextmanager
-def pipeline_lock(conn, *, wait_s: float = 0.0, poll_s: float = 0.2):
-    """Hold the pipeline's advisory lock on ``conn`` for the block, or raise AlreadyRunning.
+def acquire_lock(conn, *, wait_s: float = 0.0, poll_s: float = 0.2) -> None:
+    """Take the pipeline's advisory lock on ``conn`` (session-level), or raise AlreadyRunning.
 
     ``wait_s`` > 0 waits that long for a previous run to end (e.g. a killed run's
     backend still closing); the default is to give up at once.
@@ -40,21 +39,31 @@ def pipeline_lock(conn, *, wait_s: float = 0.0, poll_s: float = 0.2):
     deadline = time.monotonic() + wait_s
     while True:
         with conn.cursor() as cur:
-            cur.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,))
+            cur.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,))  # try: never queue behind the other run
             got = cur.fetchone()[0]
         conn.commit()  # the lock is session-level: it outlives this transaction
         if got:
-            break
+            return
         if time.monotonic() >= deadline:
             raise AlreadyRunning(f"another run of the pipeline is in progress (advisory lock {LOCK_KEY} held by "
                                  f"{holder(conn)}); this run exits without touching anything. Wait for it to "
                                  "finish, or look at it with: SELECT * FROM pg_locks WHERE locktype = 'advisory'")
         time.sleep(poll_s)
+
+
+def release_lock(conn) -> None:
+    if not conn.closed:
+        conn.rollback()
+        with conn.cursor() as cur:
+            cur.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+        conn.commit()
+
+
+@contextmanager
+def pipeline_lock(conn, *, wait_s: float = 0.0):
+    """Hold the lock for the block: ``with pipeline_lock(conn): ...``."""
+    acquire_lock(conn, wait_s=wait_s)
     try:
         yield
     finally:
-        if not conn.closed:
-            conn.rollback()
-            with conn.cursor() as cur:
-                cur.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
-            conn.commit()
+        release_lock(conn)

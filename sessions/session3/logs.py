@@ -10,6 +10,7 @@ import json
 import logging
 import sys
 import time
+from contextlib import contextmanager
 
 FIELDS = ("event", "run_id", "batch_id", "attempt", "delay_s", "error", "rows_in", "loaded", "rejected",
           "dead_lettered", "seconds", "what")
@@ -25,11 +26,17 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def setup(level: int = logging.INFO, stream=None) -> None:
-    """Send the session's loggers to ``stream`` (stderr) as JSON lines."""
+@contextmanager
+def json_logs(level: int = logging.INFO, stream=None):
+    """While the block runs, the session's loggers also write JSON lines to ``stream`` (stderr)."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter())
-    root = logging.getLogger("session3")
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    root.propagate = False
+    logger = logging.getLogger("session3")
+    old_level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)

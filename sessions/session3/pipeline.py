@@ -108,12 +108,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--silver-every", type=int, default=0, help="also rebuild silver every N loaded batches")
     parser.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
     args = parser.parse_args(argv)
-    logs.setup()
     say = (lambda line: None) if args.quiet else (lambda line: print(line, flush=True))
     try:
         settings = config.load_config()
-        summary = run(settings, args.source, policy=RetryPolicy(attempts=args.attempts), lock_wait_s=args.lock_wait,
-                      silver_every=args.silver_every, progress=say)
+        with logs.json_logs():
+            summary = run(settings, args.source, policy=RetryPolicy(attempts=args.attempts),
+                          lock_wait_s=args.lock_wait, silver_every=args.silver_every, progress=say)
     except AlreadyRunning as err:
         print(f"not started: {err}", file=sys.stderr)
         return 3
