@@ -20,13 +20,14 @@ log = logging.getLogger("session3.silver")
 
 
 def fingerprint(conn) -> tuple[str, int]:
-    """(sha256 over every day checkpoint, bronze rows)."""
+    """(sha256 over every day checkpoint and the bronze row count, bronze rows)."""
     with conn.cursor() as cur:
         cur.execute("SELECT batch_id, source_sha256 FROM pipeline.checkpoints WHERE batch_id LIKE 'day:%' "
                     "ORDER BY batch_id")
-        digest = hashlib.sha256("\n".join(f"{b}:{s}" for b, s in cur.fetchall()).encode()).hexdigest()
+        batches = cur.fetchall()
         cur.execute("SELECT count(*) FROM bronze.raw_transactions")
         rows = cur.fetchone()[0]
+        digest = hashlib.sha256("\n".join([f"bronze:{rows}", *(f"{b}:{s}" for b, s in batches)]).encode()).hexdigest()
     conn.rollback()
     return digest, rows
 

@@ -4,8 +4,10 @@ Run: pytest --student sessions/session3 -k non_idempotent_rerun -s
 """
 from __future__ import annotations
 
+from sessions.session3.batches import Batch, BatchResult
 
-def load_batch(conn, batch):
+
+def load_batch(conn, batch: Batch) -> BatchResult:
     # TODO(non_idempotent_rerun): inside sessions.session3.db.caller_commits(conn), ingest the
     # batch with sessions.session1.ingest.ingest_frame(conn, batch.frame, batch.batch_id) (it
     # REPLACES that source's rows), upsert its row in pipeline.checkpoints (ON CONFLICT (batch_id)

@@ -4,8 +4,10 @@ Run: pytest --student sessions/session3 -k partial_batch_failure -s
 """
 from __future__ import annotations
 
+from sessions.session3.batches import Batch, BatchResult
 
-def load_batch(conn, batch):
+
+def load_batch(conn, batch: Batch) -> BatchResult:
     # TODO(partial_batch_failure): one transaction for the whole batch. Inside
     # sessions.session3.db.caller_commits(conn) (so session 1's own commit waits for yours),
     # ingest with sessions.session1.ingest.ingest_frame(conn, batch.frame, batch.batch_id),
