@@ -32,3 +32,23 @@ def reset(conn) -> None:
     with conn.cursor() as cur:
         cur.execute("DROP SCHEMA IF EXISTS silver, pipeline, bronze CASCADE")
     conn.commit()
+
+
+def digest(conn) -> dict[str, tuple[int, str]]:
+    """Per table: (rows, md5 of all rows in order), computed in the database (for the full data)."""
+    out = {}
+    with conn.cursor() as cur:
+        cur.execute("""SELECT c.table_schema || '.' || c.table_name,
+                              string_agg(format('coalesce(%%I::text, %%L)', c.column_name, '∅'), ' || ''|'' || '
+                                         ORDER BY c.ordinal_position)
+                         FROM information_schema.columns c JOIN information_schema.tables t
+                              USING (table_schema, table_name)
+                        WHERE c.table_schema = ANY(%s) AND t.table_type = 'BASE TABLE'
+                          AND c.data_type <> 'timestamp with time zone'
+                        GROUP BY 1 ORDER BY 1""", (list(SCHEMAS),))
+        for table, row_text in cur.fetchall():
+            cur.execute(f"SELECT count(*), md5(coalesce(string_agg(r, E'\\n' ORDER BY r), '')) "
+                        f"FROM (SELECT {row_text} AS r FROM {table}) AS rows")
+            out[table] = cur.fetchone()
+    conn.rollback()
+    return out
