@@ -96,26 +96,25 @@ class DatabaseUnavailable(ConfigError):
     """The server could not be reached, even after retrying."""
 
 
-def connect_with_retry(settings: Settings, attempts: int = 4, first_delay: float = 0.5) -> "psycopg2.extensions.connection":
+def connect_with_retry(settings: Settings, attempts: int = 4,
+                       first_delay: float = 0.5) -> "psycopg2.extensions.connection":
     """Retry what may be transient (server starting, restarting), with exponential backoff.
 
     A refused or timed-out connection is retried ``attempts`` times, waiting
     0.5 s, 1 s, 2 s ... in between; a wrong password is permanent and is not.
     After the last attempt: one clear error naming host:port and what to check.
     """
-    delay = first_delay
+    if attempts < 1:
+        raise ValueError(f"attempts must be at least 1, got {attempts}")
     for attempt in range(1, attempts + 1):
         try:
             return connect(settings)
         except DatabaseAuthFailed:
             raise  # retrying a wrong password only locks the account
         except psycopg2.OperationalError as err:
-            last = " ".join(str(err).split())
             if attempt == attempts:
                 raise DatabaseUnavailable(
                     f"cannot reach PostgreSQL at {settings.host}:{settings.port} after {attempts} attempts "
-                    f"({last}); check the server is running (pg_isready -h {settings.host} -p {settings.port}, "
-                    "docker compose ps) and that DB_HOST/DB_PORT point at it") from err
-            time.sleep(delay)
-            delay *= 2
-    raise AssertionError("unreachable")
+                    f"({' '.join(str(err).split())}); check the server is running (pg_isready -h {settings.host} "
+                    f"-p {settings.port}, docker compose ps) and that DB_HOST/DB_PORT point at it") from err
+            time.sleep(first_delay * 2 ** (attempt - 1))  # 0.5 s, 1 s, 2 s: give a restart time to finish

@@ -11,7 +11,8 @@ import psycopg2
 from sessions.session1.config import DatabaseAuthFailed, DatabaseUnavailable, Settings, connect
 
 
-def connect_with_retry(settings: Settings, attempts: int = 4, first_delay: float = 0.5) -> "psycopg2.extensions.connection":
+def connect_with_retry(settings: Settings, attempts: int = 4,
+                       first_delay: float = 0.5) -> "psycopg2.extensions.connection":
     # TODO(database_down): call connect(settings) up to `attempts` times. On
     # psycopg2.OperationalError wait with time.sleep(first_delay), then twice as
     # long each time; re-raise DatabaseAuthFailed at once (a wrong password is

@@ -1,0 +1,148 @@
+"""Measure the ingest path against the naive ones, side by side in one run.
+
+    python -m sessions.session1.benchmark [--data PATH] [--xlsx-rows N] [--skip-row-by-row]
+
+1. The full CSV → bronze through the pipeline (read, clean, COPY), and a re-run.
+2. Loading the same cleaned rows three ways into identical tables: COPY (the
+   pipeline), pandas ``DataFrame.to_sql`` (through SQLAlchemy when it is
+   installed), batched INSERT (``execute_values``, 1,000 rows a statement) and
+   row-by-row INSERT (``executemany``: one round trip per row).
+3. Reading an .xlsx made by ``failurelab.sampledata`` with calamine vs openpyxl.
+
+Uses DB_* (environment or .env) when DB_HOST is set, else a throwaway server
+from local PostgreSQL binaries; works in a database of its own, dropped at the end.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+import psycopg2.extras
+
+from failurelab import pgserver, sampledata
+from failurelab.database import existing_server_settings
+from sessions.session1 import cleaning, config, ingest, load, reader
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT.parent / "shared" / "data" / "online_retail_full.csv.xz"
+NAIVE = "bronze.naive_load"
+
+
+@contextmanager
+def scratch_database():
+    """Settings of a fresh database on the configured or a throwaway server; dropped afterwards."""
+    server = None
+    if existing_server_settings(Path.cwd()):
+        admin = config.load_config()
+    else:
+        bindir = pgserver.find_bindir()
+        if bindir is None:
+            raise SystemExit("no PostgreSQL: set DB_* (see .env.example) or install the server binaries")
+        server = pgserver.ThrowawayServer(bindir).start()
+        admin = config.Settings(server.host, server.port, "postgres", server.user, server.password)
+    name = f"bench_{uuid.uuid4().hex[:12]}"
+    conn = admin.connect()
+    conn.autocommit = True
+    conn.cursor().execute(f"CREATE DATABASE {name}")
+    try:
+        yield config.Settings(admin.host, admin.port, name, admin.user, admin.password)
+    finally:
+        conn.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.close()
+        if server is not None:
+            server.stop()
+
+
+def timed(fn, *args, **kwargs):
+    start = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return time.perf_counter() - start, result
+
+
+def fresh_naive_table(conn) -> None:
+    with conn.cursor() as cur:
+        cur.execute(f"DROP TABLE IF EXISTS {NAIVE}; CREATE TABLE {NAIVE} (LIKE bronze.raw_transactions INCLUDING ALL)")
+    conn.commit()
+
+
+def load_copy(conn, rows):
+    with conn.cursor() as cur:
+        load.copy_frame(cur, rows, NAIVE, load.RAW_COLUMNS)
+    conn.commit()
+
+
+def load_insert(conn, rows, batched: bool):
+    sql = f"INSERT INTO {NAIVE} ({', '.join(load.RAW_COLUMNS)}) VALUES "
+    columns = [rows[c].astype(object).where(rows[c].notna(), None) for c in load.RAW_COLUMNS]  # NaN, NA -> NULL
+    values = list(zip(*columns))  # Python tuples, as to_sql hands them to the driver
+    with conn.cursor() as cur:
+        if batched:
+            psycopg2.extras.execute_values(cur, sql + "%s", values, page_size=1000)
+        else:
+            cur.executemany(sql + f"({', '.join(['%s'] * len(load.RAW_COLUMNS))})", values)
+    conn.commit()
+
+
+def load_to_sql(settings, rows):
+    from sqlalchemy import create_engine  # only when installed: see the README
+    engine = create_engine(f"postgresql+psycopg2://{settings.user}:{settings.password}@{settings.host}:"
+                           f"{settings.port}/{settings.dbname}")
+    with engine.begin() as connection:
+        rows[load.RAW_COLUMNS].to_sql("naive_load", connection, schema="bronze", if_exists="append", index=False,
+                                      chunksize=10_000)
+    engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--xlsx-rows", type=int, default=100_000,
+                        help="rows in the generated .xlsx (writing all 541,909 with openpyxl takes minutes)")
+    parser.add_argument("--skip-row-by-row", action="store_true", help="skip the slowest path (about a minute)")
+    args = parser.parse_args()
+    table = []  # (what, seconds)
+    with scratch_database() as settings:
+        conn = settings.connect()
+        load.create_schema(conn)
+        t_read, frame = timed(reader.read_source, args.data)
+        t_clean, cleaned = timed(cleaning.clean, frame)
+        t_all, report = timed(ingest.ingest_file, conn, args.data)
+        t_again, _ = timed(ingest.ingest_file, conn, args.data)
+        print(report.summary())
+        rows = cleaned.good.assign(source_file="bench")
+        n = len(rows)
+        table += [(f"pipeline: {args.data.name} → bronze (read {t_read:.2f} s, clean {t_clean:.2f} s, COPY)", t_all),
+                  ("pipeline: the same file again (replaces its rows)", t_again)]
+        loads = [("COPY (load.copy_frame)", lambda: load_copy(conn, rows))]
+        if importlib.util.find_spec("sqlalchemy"):
+            loads.append(("DataFrame.to_sql (SQLAlchemy, chunksize 10,000)", lambda: load_to_sql(settings, rows)))
+        loads.append(("batched INSERT (execute_values, 1,000 rows a statement)", lambda: load_insert(conn, rows, True)))
+        if not args.skip_row_by_row:
+            loads.append(("row-by-row INSERT (executemany)", lambda: load_insert(conn, rows, False)))
+        for what, run in loads:
+            fresh_naive_table(conn)
+            seconds, _ = timed(run)
+            table.append((f"load {n:,} cleaned rows: {what}", seconds))
+            print(f"  {what}: {seconds:.2f} s", flush=True)
+        conn.close()
+    with tempfile.TemporaryDirectory() as tmp:
+        xlsx = sampledata.write_xlsx(sampledata.generate(args.xlsx_rows), Path(tmp) / "online_retail.xlsx")
+        for engine in ("calamine", "openpyxl"):
+            seconds, _ = timed(reader.read_source, xlsx, engine=engine)
+            table.append((f"read a {args.xlsx_rows:,}-row .xlsx: {engine}", seconds))
+    copy = next(s for w, s in table if "COPY (load" in w)
+    calamine = next(s for w, s in table if w.endswith("calamine"))
+    print("\n| step | seconds | vs the fast path |\n|---|---:|---:|")
+    for what, seconds in table:
+        base = calamine if what.startswith("read a") else copy if what.startswith("load") else None
+        print(f"| {what} | {seconds:.2f} | {f'{seconds / base:.1f}×' if base else ''} |")
+
+
+if __name__ == "__main__":
+    main()
