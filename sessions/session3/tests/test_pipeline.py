@@ -1,5 +1,11 @@
-"""The pipeline end to end on a few generated days."""
-from sessions.session3 import pipeline
+"""The pipeline end to end on a few generated days: runs, re-runs, the CLI, its logs."""
+import json
+
+import pytest
+
+from failurelab import sampledata
+from sessions.session3 import batches as batches_module, pipeline
+from sessions.session3.conftest import few_days
 
 
 def test_a_run_loads_every_day_reconciles_and_a_second_run_changes_nothing(settings, batches):
@@ -9,3 +15,68 @@ def test_a_run_loads_every_day_reconciles_and_a_second_run_changes_nothing(setti
     assert t["rows_in"] == 240 == t["loaded"] + t["rejected"] + t["dead_lettered"]
     second = pipeline.run_batches(settings, batches)
     assert second.skipped == 4 and not second.loaded and not second.silver_built
+
+
+def test_split_days_gives_one_batch_per_day_in_date_order_and_loses_no_row():
+    frame = few_days(rows=100, days=3)
+    frame["InvoiceDate"] = frame["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M:%S")  # as read from a CSV
+    frame.loc[10, "InvoiceDate"] = "not a date"  # stays with the day it arrived in; the ingest rejects it
+    days = pipeline.split_days(frame)
+    assert [b.batch_id for b in days] == ["day:2010-12-01", "day:2010-12-02", "day:2010-12-03"]
+    assert sum(len(b.frame) for b in days) == 100 and list(days[0].frame.index) == list(range(len(days[0].frame)))
+
+
+def test_the_cli_prints_progress_and_a_summary_and_logs_json_with_batch_ids(db_env, tmp_path, capsys):
+    source = sampledata.write_csv(few_days(), tmp_path / "days.csv")
+    assert pipeline.main([str(source)]) == 0
+    out, err = capsys.readouterr()
+    assert "[  1/4] day:2010-12-01  in 60  loaded " in out
+    assert "4 batches, 4 loaded, 0 skipped" in out and "rows in 240 = loaded" in out and "silver rebuilt" in out
+    events = [json.loads(line) for line in err.splitlines()]
+    assert [e["batch_id"] for e in events if e.get("event") == "batch_loaded"] == [
+        "day:2010-12-01", "day:2010-12-02", "day:2010-12-03", "day:2010-12-04"]
+    assert pipeline.main([str(source), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("run ") and "0 loaded, 4 skipped (checkpoint verified)" in out and "silver up to date" in out
+
+
+def test_the_cli_without_settings_exits_2_naming_them(tmp_path, monkeypatch, capsys):
+    for key in ("DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_PASSWORD"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.chdir(tmp_path)  # no .env here
+    assert pipeline.main([str(tmp_path / "x.csv")]) == 2
+    assert "missing required settings: DB_HOST" in capsys.readouterr().err
+
+
+def test_a_transient_error_in_a_batch_is_retried_and_logged(settings, batches, serialization_failure, mocker, caplog):
+    mocker.patch("time.sleep")
+    real = batches_module.load_batch
+    calls = []
+
+    def flaky(conn, batch):
+        calls.append(batch.batch_id)
+        if len(calls) == 2:
+            raise serialization_failure  # the real 40001, once, on the second batch
+        return real(conn, batch)
+    mocker.patch.object(pipeline, "load_batch", side_effect=flaky)
+    summary = pipeline.run_batches(settings, batches)
+    assert len(summary.loaded) == 4 and calls.count("day:2010-12-02") == 2
+    retry = [r for r in caplog.records if getattr(r, "event", None) == "retry"]
+    assert [(r.batch_id, r.error) for r in retry] == [("day:2010-12-02", "SerializationFailure")]
+
+
+def test_the_cli_reports_exhausted_retries_and_how_to_resume(db_env, tmp_path, serialization_failure, mocker, capsys):
+    mocker.patch("time.sleep")
+    mocker.patch.object(pipeline, "load_batch", side_effect=serialization_failure)
+    source = sampledata.write_csv(few_days(), tmp_path / "days.csv")
+    assert pipeline.main([str(source), "--attempts", "2"]) == 1
+    err = capsys.readouterr().err
+    assert "failed: RetryExhausted: day:2010-12-01: gave up after 2 attempts" in err and "re-run to resume" in err
+    assert db_env["DB_PASSWORD"] not in err
+
+
+def test_the_real_data_splits_into_305_daily_batches(real_data):
+    from sessions.session1 import reader
+    days = pipeline.split_days(reader.read_source(real_data))
+    assert len(days) == 305 and days[0].batch_id == "day:2010-12-01" and days[-1].batch_id == "day:2011-12-09"
+    assert sum(len(b.frame) for b in days) == 541_909
