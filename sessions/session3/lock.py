@@ -9,6 +9,8 @@ holder's connection ends, also when the process is killed: no stale lock file.
 from __future__ import annotations
 
 import time
+
+import psycopg2
 from contextlib import contextmanager
 
 LOCK_KEY = 0x5E553  # one arbitrary bigint per pipeline; all runs of this pipeline use it
@@ -16,6 +18,25 @@ LOCK_KEY = 0x5E553  # one arbitrary bigint per pipeline; all runs of this pipeli
 
 class AlreadyRunning(RuntimeError):
     """Another run of the pipeline holds the lock."""
+
+
+class LockLost(RuntimeError):
+    """The run's lock connection ended: another run could start, so this one stops."""
+
+
+def assert_held(conn) -> None:
+    """Raise LockLost unless this session still holds the lock (cheap: one query per batch)."""
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = %s AND granted "
+                        "AND pid = pg_backend_pid()", (LOCK_KEY,))
+            held = cur.fetchone()[0] == 1
+        conn.rollback()
+    except psycopg2.Error as err:
+        raise LockLost("the pipeline's lock connection ended, so its advisory lock is gone; stopping before the "
+                       "next batch so two runs never overlap (finished batches are kept: re-run to resume)") from err
+    if not held:
+        raise LockLost("this run no longer holds the pipeline's advisory lock; stopping (re-run to resume)")
 
 
 def holder(conn) -> str:

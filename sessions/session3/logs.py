@@ -11,15 +11,21 @@ import logging
 import sys
 import time
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 FIELDS = ("event", "run_id", "batch_id", "attempt", "delay_s", "error", "rows_in", "loaded", "rejected",
           "dead_lettered", "seconds", "what")
+
+
+RUN_ID: ContextVar[str | None] = ContextVar("run_id", default=None)  # set for the length of a run
 
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {"ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
                  "level": record.levelname.lower(), "logger": record.name, "msg": record.getMessage()}
+        if RUN_ID.get():
+            entry["run_id"] = RUN_ID.get()  # every line of one run can be found by its id
         entry.update({k: getattr(record, k) for k in FIELDS if hasattr(record, k)})
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info).splitlines()[-1]

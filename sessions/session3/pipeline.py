@@ -22,7 +22,7 @@ import psycopg2
 from sessions.session1 import config, reader
 from sessions.session3 import db, logs, silver
 from sessions.session3.batches import Batch, BatchResult, checkpoint_status, is_done, load_batch, split_days
-from sessions.session3.lock import AlreadyRunning, pipeline_lock
+from sessions.session3.lock import AlreadyRunning, LockLost, assert_held, pipeline_lock
 from sessions.session3.retry import RetryExhausted, RetryPolicy, call_with_retry
 
 log = logging.getLogger("session3.pipeline")
@@ -68,30 +68,38 @@ def run_batches(settings, batches: list[Batch], *, policy: RetryPolicy = RetryPo
                 silver_every: int = 0, progress=lambda line: None) -> RunSummary:
     """Load every batch not yet done (checkpoint verified), then bring silver up to date."""
     summary, started = RunSummary(uuid.uuid4().hex[:8], len(batches)), time.perf_counter()
-    lock_conn = call_with_retry(lambda: db.connect(settings), policy=policy, what="connect")
-    worker = Worker(settings)
+    token = logs.RUN_ID.set(summary.run_id)  # on every log line of this run
     try:
-        with pipeline_lock(lock_conn, wait_s=lock_wait_s):
-            call_with_retry(lambda: db.create_schema(worker.get()), policy=policy, what="create schema")
-            status = checkpoint_status(worker.get())
-            for n, batch in enumerate(batches, 1):
-                if is_done(status, batch):
-                    summary.skipped += 1
-                    progress(f"[{n:>3}/{len(batches)}] {batch.batch_id}  done already (checkpoint verified)")
-                    continue
-                result = call_with_retry(lambda: load_batch(worker.get(), batch), policy=policy, what=batch.batch_id)
-                summary.loaded.append(result)
-                progress(f"[{n:>3}/{len(batches)}] {batch.batch_id}  in {result.rows_in:,}  loaded {result.loaded:,}"
-                         f"  rejected {result.rejected:,}  dead {result.dead_lettered:,}  {result.seconds:.2f} s")
-                if silver_every and len(summary.loaded) % silver_every == 0:
-                    silver.build(worker.get(), force=True)
-            summary.silver_built = call_with_retry(lambda: silver.build(worker.get()), policy=policy, what="silver")
+        lock_conn = call_with_retry(lambda: db.connect(settings), policy=policy, what="connect")
+        worker = Worker(settings)
+        try:
+            with pipeline_lock(lock_conn, wait_s=lock_wait_s):
+                call_with_retry(lambda: db.create_schema(worker.get()), policy=policy, what="create schema")
+                status = checkpoint_status(worker.get())
+                for n, batch in enumerate(batches, 1):
+                    if is_done(status, batch):
+                        summary.skipped += 1
+                        progress(f"[{n:>3}/{len(batches)}] {batch.batch_id}  done already (checkpoint verified)")
+                        continue
+                    assert_held(lock_conn)  # never write without the lock (its connection may have died)
+                    result = call_with_retry(lambda: load_batch(worker.get(), batch), policy=policy,
+                                             what=batch.batch_id)
+                    summary.loaded.append(result)
+                    progress(f"[{n:>3}/{len(batches)}] {batch.batch_id}  in {result.rows_in:,}  loaded "
+                             f"{result.loaded:,}  rejected {result.rejected:,}  dead {result.dead_lettered:,}  "
+                             f"{result.seconds:.2f} s")
+                    if silver_every and len(summary.loaded) % silver_every == 0:
+                        silver.build(worker.get(), force=True)
+                assert_held(lock_conn)
+                summary.silver_built = call_with_retry(lambda: silver.build(worker.get()), policy=policy,
+                                                       what="silver")
+        finally:
+            worker.close()
+            lock_conn.close()
+        summary.seconds = time.perf_counter() - started
+        log.info("run finished", extra={"event": "run_finished", **summary.totals(), "seconds": round(summary.seconds, 3)})
     finally:
-        worker.close()
-        lock_conn.close()
-    summary.seconds = time.perf_counter() - started
-    log.info("run finished", extra={"event": "run_finished", "run_id": summary.run_id, **summary.totals(),
-                                    "seconds": round(summary.seconds, 3)})
+        logs.RUN_ID.reset(token)
     return summary
 
 
@@ -120,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     except (config.ConfigError, reader.IngestError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    except (RetryExhausted, psycopg2.Error) as err:
+    except (RetryExhausted, LockLost, psycopg2.Error) as err:
         print(f"failed: {type(err).__name__}: {' '.join(str(err).split())}; re-run to resume "
               "(finished batches are kept)", file=sys.stderr)
         return 1

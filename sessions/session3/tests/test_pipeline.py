@@ -80,3 +80,20 @@ def test_the_real_data_splits_into_305_daily_batches(real_data):
     days = pipeline.split_days(reader.read_source(real_data))
     assert len(days) == 305 and days[0].batch_id == "day:2010-12-01" and days[-1].batch_id == "day:2011-12-09"
     assert sum(len(b.frame) for b in days) == 541_909
+
+
+def test_a_run_that_loses_its_lock_connection_stops_before_the_next_batch(settings, batches, mocker):
+    from sessions.session3 import lock
+    real, seen = lock.assert_held, []
+
+    def server_drops_the_lock_connection(conn):
+        seen.append(conn)
+        if len(seen) == 2:  # after the first batch: the lock's session is terminated for real
+            killer = pipeline.db.connect(settings)
+            with killer.cursor() as cur:
+                cur.execute("SELECT pg_terminate_backend(%s)", (conn.get_backend_pid(),))
+            killer.close()
+        return real(conn)
+    mocker.patch.object(pipeline, "assert_held", side_effect=server_drops_the_lock_connection)
+    with pytest.raises(lock.LockLost, match="lock connection ended"):
+        pipeline.run_batches(settings, batches)
