@@ -61,9 +61,11 @@ def load_config(env: Mapping[str, str] | None = None, dotenv: str | os.PathLike 
     port = values["DB_PORT"].strip()
     if not port.isdigit() or not 0 < int(port) < 65536:
         raise ConfigError(f"DB_PORT must be a TCP port number (1-65535), got {port!r}")
+    timeout = (values.get("DB_STATEMENT_TIMEOUT_MS") or str(STATEMENT_TIMEOUT_MS)).strip()
+    if not timeout.isdigit():
+        raise ConfigError(f"DB_STATEMENT_TIMEOUT_MS must be milliseconds (a whole number), got {timeout!r}")
     return Settings(values["DB_HOST"].strip(), int(port), values["DB_NAME"].strip(), values["DB_USER"].strip(),
-                    values["DB_PASSWORD"],
-                    statement_timeout_ms=int(values.get("DB_STATEMENT_TIMEOUT_MS") or STATEMENT_TIMEOUT_MS))
+                    values["DB_PASSWORD"], statement_timeout_ms=int(timeout))
 
 
 def connection_params(settings: Settings) -> dict:

@@ -95,6 +95,10 @@ def read_csv(path: str | os.PathLike) -> pd.DataFrame:
     path = check_source(path)
     with OPENERS.get(path.suffix.lower(), open)(path, "rb") as f:
         text, encoding = _decode(f.read(), path)
+    header = text.split("\n", 1)[0]
+    if "," not in header and any(sep in header for sep in ";\t"):
+        raise UnreadableSource(f"{path} is not comma-separated (its header is {header[:60]!r}): a European or "
+                               "tab-separated export; export it as CSV with commas")
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:

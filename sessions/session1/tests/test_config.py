@@ -1,4 +1,6 @@
 """Configuration: the password stays out of every repr and error."""
+import pytest
+
 from sessions.session1 import config
 
 ENV = {"DB_HOST": "db.internal", "DB_PORT": "5432", "DB_NAME": "retail", "DB_USER": "etl", "DB_PASSWORD": "s3cr3t!"}
@@ -20,3 +22,8 @@ def test_a_missing_dotenv_file_is_fine(tmp_path, monkeypatch):
     for k, v in ENV.items():
         monkeypatch.setenv(k, v)
     assert config.load_config().host == "db.internal"
+
+
+def test_a_bad_statement_timeout_is_refused_at_start_up():
+    with pytest.raises(config.ConfigError, match=r"^DB_STATEMENT_TIMEOUT_MS must be milliseconds"):
+        config.load_config({**ENV, "DB_STATEMENT_TIMEOUT_MS": "5s"})

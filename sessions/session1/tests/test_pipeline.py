@@ -57,3 +57,24 @@ def test_loading_the_same_file_twice_changes_nothing(conn, sample_csv):
     second = ingest.ingest_file(conn, sample_csv)
     assert (rows(conn, sample_csv.name), counts(conn)) == before
     assert (first.loaded, first.rejected) == (second.loaded, second.rejected)
+
+
+def test_missing_descriptions_and_customers_load_as_null_not_as_text(conn, sample_csv, sample_frame):
+    load.create_schema(conn)
+    report = ingest.ingest_file(conn, sample_csv)
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) - count(description), count(*) - count(customer_id), "
+                    "count(*) FILTER (WHERE description IN ('nan', '', 'None')) FROM bronze.raw_transactions")
+        no_description, no_customer, as_text = cur.fetchone()
+    rejected = 4  # the price rule's rows: 3 without a customer, all with a description
+    assert no_description == sample_frame["Description"].isna().sum() > 0
+    assert no_customer == sample_frame["CustomerID"].isna().sum() - 3 and as_text == 0
+    assert report.loaded == len(sample_frame) - rejected
+
+
+def test_an_empty_file_loads_nothing_and_reconciles(conn, tmp_path):
+    load.create_schema(conn)
+    path = tmp_path / "empty.csv"
+    path.write_text(",".join(sampledata.COLUMNS) + "\n")
+    report = ingest.ingest_file(conn, path)
+    assert (report.read, report.loaded, report.rejected) == (0, 0, {})

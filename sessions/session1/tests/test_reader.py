@@ -54,3 +54,11 @@ def test_an_unknown_extension_is_refused(tmp_path):
 def test_an_xlsx_reads_with_both_engines_to_the_same_values(sample_xlsx):
     a, b = (reader.read_source(sample_xlsx, engine=e) for e in ("calamine", "openpyxl"))
     assert list(a.columns) == list(b.columns) == sampledata.COLUMNS and len(a) == len(b) == 2000
+
+
+def test_a_semicolon_export_is_refused_with_the_reason(sample_frame, tmp_path):
+    path = tmp_path / "european.csv"
+    sample_frame.to_csv(path, sep=";", index=False)
+    with pytest.raises(reader.UnreadableSource, match=r"european\.csv is not comma-separated \(its header is "
+                                                      r"'InvoiceNo;StockCode;"):
+        reader.read_source(path)
