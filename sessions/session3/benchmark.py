@@ -37,7 +37,8 @@ def main() -> None:
         frame, source = reader.read_source(path), path.name
     batches = pipeline.split_days(frame)
     prep_s = time.perf_counter() - start
-    print(f"input: {len(frame):,} rows from {source} -> {len(batches)} daily batches ({prep_s:.1f} s to read and split)")
+    print(f"input: {len(frame):,} rows from {source} -> {len(batches)} daily batches "
+          f"({prep_s:.1f} s to read and split)")
     bindir = pgserver.find_bindir()
     if bindir is None:
         raise SystemExit("no PostgreSQL server binaries found; see docs/setup.md")
@@ -54,7 +55,8 @@ def main() -> None:
                         "bronze.rejected_rows), (SELECT count(*) FROM pipeline.dead_letters)")
             in_db = cur.fetchone()
         conn.rollback()
-        reconciles = t["rows_in"] == len(frame) == sum(in_db) and (t["loaded"], t["rejected"], t["dead_lettered"]) == in_db
+        reconciles = (t["rows_in"] == len(frame) == sum(in_db)
+                      and (t["loaded"], t["rejected"], t["dead_lettered"]) == in_db)
         print(f"first run:  {first.seconds:7.1f} s  {len(first.loaded)} batches loaded "
               f"({first.seconds / max(len(first.loaded), 1) * 1000:.0f} ms each incl. silver once); "
               f"in {t['rows_in']:,} = loaded {t['loaded']:,} + rejected {t['rejected']:,} + dead {t['dead_lettered']:,}"

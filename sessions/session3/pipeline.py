@@ -18,6 +18,7 @@ import uuid
 from dataclasses import dataclass, field
 
 import psycopg2
+import psycopg2.extensions
 
 from sessions.session1 import config, reader
 from sessions.session3 import db, logs, silver
@@ -57,6 +58,8 @@ class Worker:
     def get(self):
         if self.conn is None or self.conn.closed:
             self.conn = db.connect(self.settings)
+        elif self.conn.info.transaction_status == psycopg2.extensions.TRANSACTION_STATUS_INERROR:
+            self.conn.rollback()  # a failed attempt left an aborted transaction: the next one starts clean
         return self.conn
 
     def close(self):
@@ -97,7 +100,8 @@ def run_batches(settings, batches: list[Batch], *, policy: RetryPolicy = RetryPo
             worker.close()
             lock_conn.close()
         summary.seconds = time.perf_counter() - started
-        log.info("run finished", extra={"event": "run_finished", **summary.totals(), "seconds": round(summary.seconds, 3)})
+        log.info("run finished", extra={"event": "run_finished", **summary.totals(),
+                                        "seconds": round(summary.seconds, 3)})
     finally:
         logs.RUN_ID.reset(token)
     return summary

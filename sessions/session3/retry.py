@@ -106,7 +106,7 @@ def call_with_retry(fn: Callable[[], T], *, policy: RetryPolicy = RetryPolicy(),
             delay = policy.backoff(attempt)
             if attempt == policy.attempts or elapsed + delay > policy.max_total_s:
                 raise RetryExhausted(what, attempt, elapsed, err) from err
-            log.warning(f"{what}: transient {type(err).__name__}, retry {attempt + 1}/{policy.attempts} in {delay:.2f} s",
+            log.warning(f"{what}: transient {type(err).__name__}, try {attempt + 1}/{policy.attempts} in {delay:.2f} s",
                         extra={"event": "retry", "what": what, "attempt": attempt, "delay_s": round(delay, 3),
                                "error": type(err).__name__, **({"batch_id": what} if what.startswith("day:") else {})})
             time.sleep(delay)

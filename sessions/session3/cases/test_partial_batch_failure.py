@@ -35,7 +35,8 @@ def naive_row_by_row(conn, batch):
                                description, quantity, invoice_date, unit_price, customer_id, country, is_cancellation)
                            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
                         (batch.batch_id, line, row.InvoiceNo, row.StockCode, row.Description, row.Quantity,
-                         row.InvoiceDate, row.UnitPrice, None if pd.isna(row.CustomerID) else int(row.CustomerID), row.Country, row.InvoiceNo.startswith("C")))
+                         row.InvoiceDate, row.UnitPrice, None if pd.isna(row.CustomerID) else int(row.CustomerID),
+                         row.Country, row.InvoiceNo.startswith("C")))
         conn.commit()  # "progress is saved" — and so is half a batch
 
 

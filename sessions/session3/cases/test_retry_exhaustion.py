@@ -55,7 +55,8 @@ def test_right_retry_exhaustion_gives_up_within_bounds_naming_attempts_and_cause
         solution.call_with_retry(load_day, policy=retry.RetryPolicy(attempts=5, base_s=0.2, cap_s=1.0),
                                  what="load day:2010-12-01")
     assert raised.match(r"^load day:2010-12-01: gave up after 5 attempts in \d+\.\d s; last error: "
-                        r"SerializationFailure \[SQLSTATE 40001\]: could not serialize access due to concurrent update$")
+                        r"SerializationFailure \[SQLSTATE 40001\]: could not serialize access due to concurrent "
+                        r"update$")
     assert raised.value.__cause__ is serialization_failure and raised.value.attempts == 5
     assert [c.args[0] for c in sleep.call_args_list] == [0.2, 0.4, 0.8, 1.0]  # doubling, capped
 
