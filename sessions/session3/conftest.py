@@ -1,23 +1,10 @@
 """Session 3's fixtures: a few days of data, and the settings the pipeline reads."""
-from datetime import timedelta
-
 import pytest
 
-from failurelab import sampledata
 from sessions.session1.config import Settings
 from sessions.session3 import db as pipeline_db
 from sessions.session3.batches import split_days
-
-DAYS = 4
-
-
-def few_days(rows: int = 240, days: int = DAYS, seed: int = 0):
-    """``rows`` generated rows with every quirk, spread over ``days`` consecutive days from 2010-12-01."""
-    frame = sampledata.generate(rows, seed)
-    start = sampledata.START
-    frame["InvoiceDate"] = [start + timedelta(days=i * days // len(frame), hours=t.hour, minutes=t.minute)
-                            for i, t in enumerate(frame["InvoiceDate"])]
-    return frame
+from sessions.session3.sample import few_days
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from pathlib import Path
 from failurelab import sampledata
 from sessions.session3 import pipeline
 from sessions.session3.batches import checkpoint_status
-from sessions.session3.conftest import few_days
+from sessions.session3.sample import few_days
 from sessions.session3.snapshot import reset, snapshot
 
 ROOT = Path(__file__).resolve().parents[3]

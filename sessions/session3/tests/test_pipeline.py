@@ -5,7 +5,7 @@ import pytest
 
 from failurelab import sampledata
 from sessions.session3 import batches as batches_module, pipeline
-from sessions.session3.conftest import few_days
+from sessions.session3.sample import few_days
 
 
 def test_a_run_loads_every_day_reconciles_and_a_second_run_changes_nothing(settings, batches):
