@@ -1,0 +1,72 @@
+"""The parts on their own, against real failures: a real deadlock, a real kill -9 mid-write."""
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+from sessions.session3 import checkpoint_file, retry
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_a_real_deadlock_is_transient_and_a_retry_gets_through(db):
+    a, b = db.connect(), db.connect()
+    with a.cursor() as cur:
+        cur.execute("CREATE TABLE t (id int PRIMARY KEY, n int); INSERT INTO t VALUES (1, 0), (2, 0)")
+    a.commit()
+    for conn in (a, b):
+        try:  # find the deadlock in 20 ms instead of 1 s (a superuser setting: skipped on a shared server)
+            with conn.cursor() as cur:
+                cur.execute("SET deadlock_timeout = '20ms'")
+            conn.commit()
+        except psycopg2.errors.InsufficientPrivilege:
+            conn.rollback()
+    errors, both_hold_one = [], threading.Barrier(2)
+
+    def update(conn, first, second):
+        try:
+            with conn.cursor() as cur:
+                cur.execute("UPDATE t SET n = n + 1 WHERE id = %s", (first,))
+                both_hold_one.wait()
+                cur.execute("UPDATE t SET n = n + 1 WHERE id = %s", (second,))  # each waits for the other
+            conn.commit()
+        except psycopg2.Error as err:
+            errors.append(err)
+            conn.rollback()
+    threads = [threading.Thread(target=update, args=(a, 1, 2)), threading.Thread(target=update, args=(b, 2, 1))]
+    [t.start() for t in threads], [t.join(10) for t in threads]
+    assert len(errors) == 1 and isinstance(errors[0], psycopg2.errors.DeadlockDetected)
+    assert errors[0].pgcode == "40P01" and retry.is_transient(errors[0])
+    a.close(), b.close()
+
+
+def test_the_atomic_checkpoint_survives_kill_9_at_any_moment(tmp_path):
+    path = tmp_path / "checkpoint.json"
+    writer = ("import itertools, sys; from pathlib import Path; from sessions.session3.checkpoint_file import "
+              "write_checkpoint\nfor n in itertools.count():\n"
+              "    write_checkpoint(Path(sys.argv[1]), {'n': n, 'pad': 'x' * 4096})\n"
+              "    n == 20 and print('writing', flush=True)")
+    for delay in (0.0, 0.013, 0.031, 0.057):
+        proc = subprocess.Popen([sys.executable, "-c", writer, str(path)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        proc.stdout.readline()  # it is writing in a loop now
+        time.sleep(delay)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(), proc.stdout.close()
+        state = checkpoint_file.read_checkpoint(path)
+        assert state is not None and state["n"] >= 20  # always a whole checkpoint, old or new, never a torn one
+
+
+@pytest.mark.parametrize("exc, transient", [
+    (psycopg2.InterfaceError("connection already closed"), True),
+    (ConnectionResetError(104, "Connection reset by peer"), True),
+    (psycopg2.OperationalError('FATAL:  database "nope" does not exist'), False),
+    (ValueError("not a database problem"), False),
+])
+def test_errors_without_a_sqlstate_are_classified_by_kind(exc, transient):
+    assert retry.is_transient(exc) is transient
