@@ -10,7 +10,8 @@ The business rules (why each one):
   cannot be attributed to an order, a product or a market.
 * quantity must be a whole number and not 0 (a line of nothing is a typo);
   unit_price a number; invoice_date a date (ISO ``2010-12-01 08:26:00`` or the
-  US export's ``12/1/2010 8:26``, month first); customer_id empty or a whole
+  US export's ``12/1/2010 8:26``, month first, both without a time zone: the
+  shop's local time); customer_id empty or a whole
   number (``17850`` and ``17850.0`` are the same customer).
 * unit_price within [0, 10000] (the course's price rule). It quarantines the
   two ``-11062.06`` bad-debt adjustments, the ``38970`` manual entry and a few
@@ -76,14 +77,22 @@ def _present(s: pd.Series) -> pd.Series:
     return s.notna() & (s.astype("str") != "")
 
 
+DATE_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%m/%d/%Y %H:%M", "%m/%d/%Y %H:%M:%S"]  # ISO, then US
+
+
 def _dates(s: pd.Series) -> pd.Series:
+    """Local shop time, as the export writes it; anything else (an offset, a word) is invalid."""
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        return s.dt.tz_localize(None).astype("datetime64[us]")  # the wall-clock time the cell shows
     if pd.api.types.is_datetime64_any_dtype(s):
         return s.astype("datetime64[us]")
-    iso = pd.to_datetime(s, format="ISO8601", errors="coerce")
-    rest = iso.isna() & _present(s)
-    if rest.any():  # the US export: month first, no zero padding, no seconds
-        iso[rest] = pd.to_datetime(s[rest].astype("str").str.strip(), format="%m/%d/%Y %H:%M", errors="coerce")
-    return iso.astype("datetime64[us]")
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
+    for fmt in DATE_FORMATS:
+        rest = out.isna() & _present(s)
+        if not rest.any():
+            break
+        out[rest] = pd.to_datetime(s[rest], format=fmt, errors="coerce")
+    return out
 
 
 def _raw_json(frame: pd.DataFrame) -> list[str]:

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 
 from sessions.session1 import cleaning
 
-junk = st.sampled_from(["", " ", "NOT_A_NUMBER", "abc", "N/A", "nan", "inf", "-", "1e400", "yesterday", "12/31"])
+junk = st.sampled_from(["", " ", "NOT_A_NUMBER", "abc", "N/A", "nan", "inf", "-", "1e400", "yesterday", "12/31",
+                        "2010-12-01T08:26:00+01:00", "2011-13-01 08:26:00", "31/12/2010 8:26"])
 when = st.datetimes(min_value=datetime(2010, 12, 1), max_value=datetime(2011, 12, 9, 23, 59)).map(
     lambda d: d.replace(second=0, microsecond=0))
-
 
 valid = {
     "InvoiceNo": st.one_of(st.integers(536365, 581587).map(str), st.integers(536365, 581587).map(lambda n: f"C{n}")),
