@@ -53,7 +53,7 @@ def ingest_frame(conn, frame: pd.DataFrame, source_file: str,
     copied = load.replace_source(conn, source_file, cleaned.good, cleaned.rejected,
                                  (lambda share: note(f"loading {share:.0%}")) if progress else None)
     report = IngestReport(source_file, len(frame), copied,
-                          cleaned.rejected["reason"].value_counts().sort_index().to_dict(),
+                          {str(r): int(n) for r, n in cleaned.rejected["reason"].value_counts().sort_index().items()},
                           int(cleaned.good["is_cancellation"].sum()), int(cleaned.good["is_duplicate"].sum()),
                           time.perf_counter() - start)
     if not report.reconciles:  # cannot happen unless a rule loses rows: refuse to pretend otherwise

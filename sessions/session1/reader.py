@@ -112,9 +112,9 @@ def read_xlsx(path: str | os.PathLike, engine: str = "calamine") -> pd.DataFrame
     """The workbook's data sheet, values as the cells hold them (no type guessing)."""
     path = check_xlsx(path)
     try:
-        sheets = pd.ExcelFile(path, engine=engine).sheet_names
-        sheet = XLSX_SHEET if XLSX_SHEET in sheets else sheets[0]
-        frame = pd.read_excel(path, sheet_name=sheet, engine=engine, dtype=object)
+        with pd.ExcelFile(path, engine=engine) as book:
+            sheet = XLSX_SHEET if XLSX_SHEET in book.sheet_names else book.sheet_names[0]
+            frame = pd.read_excel(book, sheet_name=sheet, dtype=object)
     except Exception as err:  # each engine has its own error classes; name the file and the engine
         raise UnreadableSource(f"{path} could not be read as .xlsx by {engine}: {type(err).__name__}: {err}") from err
     frame.columns = [str(c).strip() for c in frame.columns]
