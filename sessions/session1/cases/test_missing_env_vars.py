@@ -20,7 +20,7 @@ import os
 
 import psycopg2
 import pytest
-from psycopg2 import OperationalError  # a failed connect carries no SQLSTATE: no session exists yet
+from psycopg2 import OperationalError  # psycopg2 attaches no SQLSTATE to a failed connect: pgcode is None
 
 from sessions.session1 import config
 
