@@ -90,7 +90,7 @@ class Case:
         """(where, source) of each reference fix, straight from the code that runs."""
         root = Path(__file__).resolve().parent.parent
         out = []
-        for fn in self.fixes:
+        for fn in map(inspect.unwrap, self.fixes):  # a decorated fix: show the code written, not the wrapper
             path = Path(inspect.getsourcefile(fn)).resolve().relative_to(root)
             line = inspect.getsourcelines(fn)[1]
             out.append((f"{path.as_posix()}:{line} {fn.__name__}", inspect.getsource(fn)))
