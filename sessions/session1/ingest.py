@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = config.load_config()
         for path in args.paths:  # check every input before connecting: fail fast, not after file 3 of 4
-            reader.check_source(path)
+            reader.source_kind(path)
         conn = config.connect_with_retry(settings)
         try:
             load.create_schema(conn)

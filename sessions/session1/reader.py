@@ -121,13 +121,18 @@ def read_xlsx(path: str | os.PathLike, engine: str = "calamine") -> pd.DataFrame
     return frame
 
 
-def read_source(path: str | os.PathLike, *, engine: str = "calamine") -> pd.DataFrame:
-    """Read an input file by its extension; anything else is refused clearly."""
+def source_kind(path: str | os.PathLike) -> str:
+    """'xlsx' or 'csv' by the file's extension; anything else is refused clearly."""
     path = check_source(path)
     suffixes = [s.lower() for s in path.suffixes[-2:]]
     if suffixes[-1:] == [".xlsx"]:
-        return read_xlsx(path, engine)
+        return "xlsx"
     if ".csv" in suffixes:
-        return read_csv(path)
+        return "csv"
     raise UnreadableSource(f"{path}: unsupported file type '{''.join(path.suffixes) or 'none'}'; "
                            "expected .xlsx, .csv or a compressed .csv (.csv.xz, .csv.gz, .csv.bz2)")
+
+
+def read_source(path: str | os.PathLike, *, engine: str = "calamine") -> pd.DataFrame:
+    """Read an input file by its extension, every value as the file holds it."""
+    return read_xlsx(path, engine) if source_kind(path) == "xlsx" else read_csv(path)

@@ -46,7 +46,8 @@ def test_a_wrong_password_is_reported_without_it(db_env, elsewhere, sample_csv, 
     assert err.startswith("error: DatabaseAuthFailed: PostgreSQL at ") and "hunter2" not in err
 
 
-def test_an_unsupported_file_is_refused(db_env, elsewhere, capsys):
+def test_an_unsupported_file_is_refused_before_connecting(db_env, elsewhere, capsys, monkeypatch):
+    monkeypatch.setenv("DB_PORT", "1")  # would fail to connect: the file check must come first
     (elsewhere / "retail.json").write_text("{}")
     assert ingest.main(["retail.json"]) == 1
     assert "unsupported file type '.json'; expected .xlsx, .csv" in capsys.readouterr().err
