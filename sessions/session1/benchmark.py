@@ -90,7 +90,7 @@ def load_insert(conn, rows, batched: bool):
 
 
 def load_to_sql(settings, rows):
-    from sqlalchemy import create_engine  # only when installed: see the README
+    from sqlalchemy import create_engine  # only the benchmark needs SQLAlchemy
     engine = create_engine(f"postgresql+psycopg2://{settings.user}:{settings.password}@{settings.host}:"
                            f"{settings.port}/{settings.dbname}")
     with engine.begin() as connection:
