@@ -4,7 +4,7 @@
 
 Loads bronze with session 1's pipeline from ../shared/data/online_retail_full.csv.xz
 (or $RETAIL_DATA_DIR) into a throwaway server, then times: the first build of
-silver, a full rebuild (what session 3 runs after each daily batch), a refresh
+silver, a full rebuild (what session 3 runs once per run, after its batches), a refresh
 of one day, and the reconciliation alone. Goal: a full rebuild in ≤ 5 s.
 """
 from __future__ import annotations
