@@ -31,10 +31,10 @@ def _first_sentence(text: str) -> str:
 
 
 def learning_table(cases: list[Case]) -> str:
-    rows = ["| case | category | what it teaches | the real error (wrong path) | the fix (right path) |",
-            "|---|---|---|---|---|"]
-    rows += [f"| [`{c.name}`](cases/test_{c.name}.py) | {c.category} | {c.title} | {_error(c)} | "
-             f"{c.sections['Fix']} |" for c in cases]
+    rows = ["| case | category | what it teaches | when it happens | the real error (wrong path) | "
+            "the fix (right path) |", "|---|---|---|---|---|---|"]
+    rows += [f"| [`{c.name}`](cases/test_{c.name}.py) | {c.category} | {c.title} | {c.sections['Scenario']} | "
+             f"{_error(c)} | {c.sections['Fix']} |" for c in cases]
     return "\n".join(rows)
 
 
