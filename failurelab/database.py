@@ -85,7 +85,7 @@ class Provider:
             s = self.existing
             return f"postgresql: existing server {s.get('DB_USER', 'postgres')}@{s['DB_HOST']}:{s.get('DB_PORT', '5432')} (DB_HOST)"
         if self.server:
-            where = f"one per worker" if workers else f"on {self.server.host}:{self.server.port}"
+            where = "one per worker" if workers else f"on {self.server.host}:{self.server.port}"
             return (f"postgresql: throwaway server {pgserver.server_version(self.bindir)} {where} "
                     f"(local binaries in {self.bindir})")
         return f"postgresql: none, database tests {'FAIL (a database is required)' if self.required else 'skip'} — {NO_SERVER}"

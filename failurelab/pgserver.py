@@ -34,6 +34,9 @@ SERVER_SETTINGS = {
     "max_connections": "100",
     "shared_buffers": "64MB",
     "log_min_messages": "fatal",
+    # shared memory segments as files in the data dir (not /dev/shm/PostgreSQL.*):
+    # they go with the folder, even when a killed run leaves the server to the reaper
+    "dynamic_shared_memory_type": "mmap",
 }
 SEARCH_GLOBS = (
     "/usr/lib/postgresql/*/bin",  # Debian, Ubuntu
@@ -43,6 +46,10 @@ SEARCH_GLOBS = (
     "/usr/local/opt/postgresql@*/bin",  # Homebrew, Intel
     "/Applications/Postgres.app/Contents/Versions/*/bin",
 )
+
+
+class ServerStartError(RuntimeError):
+    """The throwaway server would not start; the message says why, from its own log."""
 
 
 def _version_key(bindir: str) -> tuple[int, ...]:
@@ -131,7 +138,23 @@ class ThrowawayServer:
         reap_orphans()
         self.workdir = Path(tempfile.mkdtemp(prefix=PREFIX, dir=self.parent or base_dirs()[0]))
         (self.workdir / "owner").write_text(f"{os.getpid()} {self.bindir}")
-        pwfile = self.workdir / "pw"
+        try:
+            self._initdb()
+            for attempt in range(3):
+                try:
+                    self._pg_ctl_start()
+                    return self
+                except subprocess.CalledProcessError:
+                    if attempt == 2 or "could not create any TCP/IP sockets" not in " ".join(self._log_tail()):
+                        raise
+                    self.port = free_port()  # taken since it was chosen: take another
+        except subprocess.CalledProcessError as e:
+            why = self._log_tail() or (e.stderr or "").strip().splitlines()[-1:] or [str(e)]
+            self.stop()
+            raise ServerStartError(f"could not start PostgreSQL from {self.bindir}: {' / '.join(why)}") from None
+
+    def _initdb(self) -> None:
+        pwfile = self.workdir / "pw"  # a file, so the password is in no command line
         pwfile.write_text(self.password)
         account = _run_as()
         if account is not None:
@@ -139,13 +162,18 @@ class ThrowawayServer:
                 os.chown(p, account.pw_uid, account.pw_gid)
         try:
             _run(os.path.join(self.bindir, "initdb"), "-D", str(self.datadir), "-U", self.user,
-                      f"--pwfile={pwfile}", "--auth=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync")
+                 f"--pwfile={pwfile}", "--auth=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync")
         finally:
             pwfile.unlink()
+
+    def _pg_ctl_start(self) -> None:
         opts = " ".join(f"-c {k}='{v}'" for k, v in self.settings.items())
         _run(os.path.join(self.bindir, "pg_ctl"), "start", "-w", "-t", "60", "-D", str(self.datadir),
-                  "-l", str(self.workdir / "server.log"), "-o", f"-p {self.port} {opts}")
-        return self
+             "-l", str(self.workdir / "server.log"), "-o", f"-p {self.port} {opts}")
+
+    def _log_tail(self) -> list[str]:
+        log = self.workdir / "server.log"
+        return log.read_text(errors="replace").strip().splitlines()[-2:] if log.exists() else []
 
     def stop(self) -> None:
         if self.workdir is None:
