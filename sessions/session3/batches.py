@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from sessions.session1.cleaning import validate_columns
 from sessions.session1.ingest import ingest_frame
 from sessions.session3 import hooks
 from sessions.session3.db import caller_commits
@@ -50,7 +51,10 @@ def split_days(frame: pd.DataFrame) -> list[Batch]:
 
     A row whose date cannot be read belongs to the day it arrived with (the
     previous row's): it is not lost here, the ingest rejects it with a reason.
+    A frame without the export's columns is refused before any batch starts
+    (session 1's ``MissingColumns``, naming every missing column).
     """
+    validate_columns(frame)
     when = pd.to_datetime(frame["InvoiceDate"], errors="coerce", format="mixed")
     day = when.dt.strftime("%Y-%m-%d").ffill().bfill().fillna("undated")
     return [Batch(f"day:{d}", part.reset_index(drop=True)) for d, part in frame.groupby(day, sort=True)]

@@ -48,6 +48,21 @@ def test_the_cli_without_settings_exits_2_naming_them(tmp_path, monkeypatch, cap
     assert "missing required settings: DB_HOST" in capsys.readouterr().err
 
 
+def test_the_cli_refuses_a_file_without_the_export_columns_before_touching_the_database(db_env, db, tmp_path,
+                                                                                        capsys):
+    source = tmp_path / "orders.csv"
+    source.write_text("InvoiceNo,StockCode\n536365,85123A\n")
+    assert pipeline.main([str(source)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: missing required columns: Description, Quantity, InvoiceDate, UnitPrice, "
+                          "CustomerID, Country (found: InvoiceNo, StockCode)")
+    conn = db.connect()
+    with conn.cursor() as cur:
+        cur.execute("SELECT to_regclass('pipeline.checkpoints')")
+        assert cur.fetchone() == (None,)  # refused before the first connection: no schema, no checkpoint
+    conn.close()
+
+
 def test_a_transient_error_in_a_batch_is_retried_and_logged(settings, batches, serialization_failure, mocker, caplog):
     mocker.patch("time.sleep")
     real = batches_module.load_batch
