@@ -98,12 +98,17 @@ class DatabaseUnavailable(ConfigError):
     """The server could not be reached, even after retrying."""
 
 
+# What a running server answers when a setting is wrong: permanent, unlike a refused port.
+PERMANENT = ("does not exist", "no pg_hba.conf entry")
+
+
 def connect_with_retry(settings: Settings, attempts: int = 4,
                        first_delay: float = 0.5) -> "psycopg2.extensions.connection":
     """Retry what may be transient (server starting, restarting), with exponential backoff.
 
     A refused or timed-out connection is retried ``attempts`` times, waiting
-    0.5 s, 1 s, 2 s ... in between; a wrong password is permanent and is not.
+    0.5 s, 1 s, 2 s ... in between. A server that answered and said no (a wrong
+    password, a database or user that does not exist) is permanent and is not.
     After the last attempt: one clear error naming host:port and what to check.
     """
     if attempts < 1:
@@ -114,9 +119,13 @@ def connect_with_retry(settings: Settings, attempts: int = 4,
         except DatabaseAuthFailed:
             raise  # retrying a wrong password only locks the account
         except psycopg2.OperationalError as err:
+            cause = " ".join(str(err).split())  # one line, whatever the driver put in
+            if any(answer in cause for answer in PERMANENT):  # the server is up: waiting will not help
+                raise ConfigError(f"PostgreSQL at {settings.host}:{settings.port} is up but refused the "
+                                  f"connection ({cause}); check DB_NAME and DB_USER") from err
             if attempt == attempts:
                 raise DatabaseUnavailable(
                     f"cannot reach PostgreSQL at {settings.host}:{settings.port} after {attempts} attempts "
-                    f"({' '.join(str(err).split())}); check the server is running (pg_isready -h {settings.host} "
+                    f"({cause}); check the server is running (pg_isready -h {settings.host} "
                     f"-p {settings.port}, docker compose ps) and that DB_HOST/DB_PORT point at it") from err
             time.sleep(first_delay * 2 ** (attempt - 1))  # 0.5 s, 1 s, 2 s: give a restart time to finish

@@ -13,8 +13,9 @@ Why:
     setting to check.
 Fix:
     Retry a bounded number of times with exponential backoff (0.5 s, 1 s, 2 s),
-    never on a wrong password, then fail with one clear error naming host:port
-    and what to check.
+    never when the server answered and refused (a wrong password, a database
+    that does not exist), then fail with one clear error naming host:port and
+    what to check.
 """
 import psycopg2
 import pytest
@@ -78,3 +79,15 @@ def _sequence(failures, then):
             raise pending.pop(0)
         return then(**kwargs)
     return connect
+
+
+def test_right_database_down_does_not_retry_a_database_that_does_not_exist(db_env, mocker, solution):
+    sleep = mocker.patch("time.sleep")
+    with pytest.raises(config.ConfigError) as raised:
+        solution.connect_with_retry(config.load_config({**db_env, "DB_NAME": "retail_typo"}))
+    sleep.assert_not_called()  # the server is up and said no: 3.5 s of retries would change nothing
+    assert not isinstance(raised.value, config.DatabaseUnavailable)  # and it is not "cannot reach"
+    assert str(raised.value) == (f"PostgreSQL at {db_env['DB_HOST']}:{db_env['DB_PORT']} is up but refused the "
+                                 f"connection (connection to server at \"{db_env['DB_HOST']}\", port "
+                                 f"{db_env['DB_PORT']} failed: FATAL: database \"retail_typo\" does not exist); "
+                                 "check DB_NAME and DB_USER")
