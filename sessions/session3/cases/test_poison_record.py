@@ -25,6 +25,7 @@ import psycopg2
 import pytest
 
 from sessions.session1.ingest import ingest_frame
+from sessions.session3 import batches as batches_module
 from sessions.session3.batches import load_batch
 from sessions.session3.db import caller_commits
 from sessions.session3.deadletter import isolate_poison
@@ -79,7 +80,8 @@ def test_right_poison_record_isolates_exactly_the_refused_rows(bconn, batches, s
     assert all('"Description": "PAPER CRAFT\\\\u0000LITTLE BIRDIE"' in raw for _, _, raw in dead)
 
 
-def test_right_poison_record_goes_to_the_dead_letters_and_the_day_loads(bconn, batches, solution):
+def test_right_poison_record_goes_to_the_dead_letters_and_the_day_loads(bconn, batches, monkeypatch, solution):
+    monkeypatch.setattr(batches_module, "isolate_poison", solution.isolate_poison)  # the pipeline, with your fix
     batch = poisoned(batches[0], 31)
     for _ in range(2):  # a re-run keeps one dead letter, not two
         result = load_batch(bconn, batch)
