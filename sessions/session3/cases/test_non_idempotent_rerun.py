@@ -62,6 +62,9 @@ def test_wrong_non_idempotent_rerun_without_a_key_doubles_every_row(bconn, batch
 def test_right_non_idempotent_rerun_twice_is_once(bconn, batches, solution):
     first = solution.load_batch(bconn, batches[0])
     once = snapshot(bconn)
+    assert once["pipeline.checkpoints"] == [("day:2010-12-01", batches[0].sha256, 60, first.loaded, first.rejected,
+                                             0)]  # the day is recorded as done, with counts that reconcile
+    assert len(once["bronze.raw_transactions"]) == first.loaded > 0
     again = solution.load_batch(bconn, batches[0])
     assert (again.loaded, again.rejected) == (first.loaded, first.rejected)
     assert snapshot(bconn) == once
