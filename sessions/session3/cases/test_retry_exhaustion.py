@@ -84,4 +84,8 @@ def test_right_retry_exhaustion_tenacity_is_the_production_equivalent(serializat
         retry.tenacity_policy(retry.RetryPolicy(attempts=5))(load_day)
     assert raised.value.last_attempt.exception() is serialization_failure
     assert load_day.call_count == 5 and sleep.call_count == 4
-    assert solution.call_with_retry(lambda: "same policy, by hand") == "same policy, by hand"
+    sleep.reset_mock()
+    by_hand = mocker.Mock(side_effect=serialization_failure)
+    with pytest.raises(retry.RetryExhausted, match=r"gave up after 5 attempts"):
+        solution.call_with_retry(by_hand, policy=retry.RetryPolicy(attempts=5))
+    assert by_hand.call_count == 5 and sleep.call_count == 4  # the same bounds, by hand
