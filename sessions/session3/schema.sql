@@ -5,7 +5,7 @@ CREATE SCHEMA IF NOT EXISTS pipeline;
 -- batch's rows: either both are there or neither is. The counts and the input's
 -- fingerprint let a later run verify the checkpoint instead of trusting it.
 CREATE TABLE IF NOT EXISTS pipeline.checkpoints (
-    batch_id       text        PRIMARY KEY,  -- 'day:2010-12-01', or 'silver' for the last silver build
+    batch_id       text        PRIMARY KEY,  -- 'day:2010-12-01' (silver's state is in silver_state)
     source_sha256  text        NOT NULL,     -- the batch's input; a changed input is loaded again
     rows_in        integer     NOT NULL,
     loaded         integer     NOT NULL,

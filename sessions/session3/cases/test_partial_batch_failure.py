@@ -4,7 +4,8 @@ Scenario:
     The naive loader inserts a day's rows one by one and commits after each,
     "so that progress is saved". Row 31 has a quantity of "12x" (a typo in
     the till export) and the insert fails: the job stops with half the day in
-    the table. A re-run then adds the first half again.
+    the table. A re-run then trips over that half: a duplicate key on line 1
+    (or, in a table without a key, the first half twice).
 Why:
     Each commit makes its row permanent, so a failure (bad data, a dropped
     connection, a killed process) leaves whatever was committed before it: a
