@@ -4,6 +4,10 @@
 ``batch:ingested``, print ``PAUSED batch:ingested 3`` on stdout and wait; the
 crash test then kills it with SIGKILL, mid-transaction. Unset (always, outside
 the crash test), a hook costs one dictionary look-up.
+
+The points: ``batch:ingested``, ``batch:checkpointed``, ``batch:committed``
+(batches.py), ``silver:before``, ``silver:built`` (silver.py), ``commit`` after
+every real commit and ``silver:commit`` after each of session 2's commits.
 """
 from __future__ import annotations
 
@@ -12,8 +16,6 @@ import sys
 import time
 from collections import Counter
 
-POINTS = ("batch:ingested", "batch:checkpointed", "batch:committed", "silver:before", "silver:commit", "silver:built",
-          "commit")
 _seen: Counter = Counter()
 phase = ""  # "silver" while session 2's transform runs: its commits are then also "silver:commit"
 
