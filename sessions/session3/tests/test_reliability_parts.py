@@ -62,11 +62,20 @@ def test_the_atomic_checkpoint_survives_kill_9_at_any_moment(tmp_path):
         assert state is not None and state["n"] >= 20  # always a whole checkpoint, old or new, never a torn one
 
 
+def test_real_connection_errors_without_a_sqlstate_are_classified_by_kind(db):
+    with pytest.raises(psycopg2.OperationalError, match=r'database "no_such_db" does not exist') as missing:
+        db.connect(dbname="no_such_db")
+    closed = db.connect()
+    closed.close()
+    with pytest.raises(psycopg2.InterfaceError, match=r"^connection already closed$") as gone:
+        closed.cursor()
+    assert missing.value.pgcode is None and retry.is_transient(missing.value) is False  # the same every time
+    assert retry.is_transient(gone.value) is True  # a new connection helps
+
+
 @pytest.mark.parametrize("exc, transient", [
-    (psycopg2.InterfaceError("connection already closed"), True),
-    (ConnectionResetError(104, "Connection reset by peer"), True),
-    (psycopg2.OperationalError('FATAL:  database "nope" does not exist'), False),
+    (ConnectionResetError(104, "Connection reset by peer"), True),  # from sockets, not psycopg2
     (ValueError("not a database problem"), False),
 ])
-def test_errors_without_a_sqlstate_are_classified_by_kind(exc, transient):
+def test_errors_from_outside_psycopg2_are_classified_by_kind(exc, transient):
     assert retry.is_transient(exc) is transient
