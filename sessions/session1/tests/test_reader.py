@@ -1,6 +1,7 @@
 """Reading: every real shape is read, anything else is refused with a specific error."""
 import gzip
 import lzma
+import re
 
 import pytest
 
@@ -62,3 +63,13 @@ def test_a_semicolon_export_is_refused_with_the_reason(sample_frame, tmp_path):
     with pytest.raises(reader.UnreadableSource, match=r"european\.csv is not comma-separated \(its header is "
                                                       r"'InvoiceNo;StockCode;"):
         reader.read_source(path)
+
+
+@pytest.mark.parametrize("engine", ["calamine", "openpyxl"])
+def test_a_bad_xlsx_gives_the_same_error_with_either_engine(sample_xlsx, tmp_path, engine):
+    text = tmp_path / "text.xlsx"
+    text.write_text("InvoiceNo,StockCode\n536365,85123A\n")
+    sample_xlsx.write_bytes(sample_xlsx.read_bytes()[:4096])  # an interrupted download
+    for bad, what in ((text, "is not an .xlsx file"), (sample_xlsx, "is a damaged .xlsx")):
+        with pytest.raises(reader.UnreadableSource, match=rf"^{re.escape(f'{bad} {what}')}"):
+            reader.read_source(bad, engine=engine)
