@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 import psycopg2
 import pytest
 
-from sessions.session2 import runner, scd, transform
+from sessions.session2 import runner, scd
 
 pytestmark = pytest.mark.failure_case("business_logic", fix=[scd.scd1_upsert, scd.scd2_upsert])
 
@@ -63,15 +63,3 @@ def test_right_duplicate_dimension_scd2_keeps_every_version_with_its_validity(co
         cur.execute("SELECT description, valid_from, valid_to FROM silver.dim_product_history ORDER BY version_key")
         assert cur.fetchall() == [(WHITE, t1, t2), (CREAM, t2, None)]
 
-
-def test_right_duplicate_dimension_pipeline_applies_the_documented_policy(bronze):
-    transform.run(bronze)
-    with bronze.cursor() as cur:
-        cur.execute("SELECT count(*) = count(DISTINCT stock_code) FROM silver.dim_product")
-        assert cur.fetchone() == (True,)
-        cur.execute("SELECT stock_code, description, is_product, source_codes FROM silver.dim_product "
-                    "WHERE stock_code IN ('85123A', '15056BL', 'DOT', '21777') ORDER BY 1")
-        assert cur.fetchall() == [("15056BL", "EDWARDIAN PARASOL BLACK", True, ["15056BL", "15056bl"]),
-                                  ("21777", "UNKNOWN", True, ["21777"]),  # only a note "damaged" was seen
-                                  ("85123A", WHITE, True, ["85123A"]),
-                                  ("DOT", "DOTCOM POSTAGE", False, ["DOT"])]  # kept, flagged, not in the fact

@@ -35,11 +35,13 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
                 OR upper(code) LIKE 'GIFT\_%' OR upper(code) LIKE 'DCGS%')
 $$;
 
--- A real description is written in capitals like the catalogue; notes typed by
--- the warehouse ("?", "damaged", "wrongly marked carton 22804") are not.
+-- A real description is written mostly in capitals like the catalogue; notes typed
+-- by the warehouse ("?", "damaged", "wrongly marked carton 22804") are not. Mostly,
+-- not only: real names carry units and colours in lower case ("BAG 125g SWIRLY MARBLES").
 CREATE OR REPLACE FUNCTION silver.is_real_description(description text) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT description ~ '[A-Z]' AND description = upper(description)
+    SELECT length(regexp_replace(description, '[^A-Z]', '', 'g'))
+           > length(regexp_replace(description, '[^a-z]', '', 'g'))
 $$;
 
 -- The days a run refreshes: NULL means all of bronze (see transform.run(days=...)).

@@ -1,6 +1,6 @@
 -- dim_product, SCD type 1. Policy (README.md, "dim_product"):
 --  * the code is normalised: upper(btrim(code)), so 15056bl and 15056BL are one product;
---  * the description wins that is real (capitals, not a note like "?" or "damaged"),
+--  * the description wins that is real (mostly capitals, not a note like "?" or "damaged"),
 --    then most frequent, then most recently seen, then alphabetically first;
 --  * a product with no real description is called UNKNOWN;
 --  * codes that are not products (POST, M, BANK CHARGES …) are kept, flagged, with their own text.

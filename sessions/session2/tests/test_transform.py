@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from sessions.session1 import reader
-from sessions.session2 import transform
+from sessions.session2 import runner, transform
 from sessions.session2.conftest import load_bronze
 
 FACT = "SELECT date_key, product_key, sold_quantity, sold_revenue, cancelled_quantity, bronze_lines " \
@@ -64,6 +64,28 @@ def test_the_cli_prints_the_summary_and_fails_with_one_line(bronze, db_env, caps
     assert capsys.readouterr().err.startswith("transform failed: bronze.raw_transactions does not exist")
 
 
+@pytest.mark.parametrize("description, real", [
+    ("WHITE HANGING HEART T-LIGHT HOLDER", True), ("BAG 125g SWIRLY MARBLES", True),
+    ("FLOWERS HANDBAG blue and orange", True),  # real names carry units and colours in lower case
+    ("wrongly marked carton 22804", False), ("Found", False), ("?", False), ("", False)])
+def test_a_real_description_is_mostly_capitals_and_a_warehouse_note_is_not(conn, description, real):
+    runner.run_file(conn, runner.SQL_DIR / "00_schema.sql")
+    with conn.cursor() as cur:
+        cur.execute("SELECT silver.is_real_description(%s)", (description,))
+        assert cur.fetchone() == (real,)
+
+
+def test_the_pipeline_applies_the_documented_product_policy(bronze):
+    transform.run(bronze)
+    assert rows(bronze, "SELECT count(*) = count(DISTINCT stock_code) FROM silver.dim_product") == [(True,)]
+    assert rows(bronze, "SELECT stock_code, description, is_product, source_codes FROM silver.dim_product "
+                        "WHERE stock_code IN ('85123A', '15056BL', 'DOT', '21777') ORDER BY 1") == [
+        ("15056BL", "EDWARDIAN PARASOL BLACK", True, ["15056BL", "15056bl"]),
+        ("21777", "UNKNOWN", True, ["21777"]),  # only a note "damaged" was seen
+        ("85123A", "WHITE HANGING HEART T-LIGHT HOLDER", True, ["85123A"]),  # not CREAM …, "?" or a note
+        ("DOT", "DOTCOM POSTAGE", False, ["DOT"])]  # kept, flagged, not in the fact
+
+
 def test_real_data_five_days_applies_the_product_policy(conn, real_data):
     frame = reader.read_source(real_data.parent / "online_retail_sample_5days.csv")
     load_bronze(conn, frame, "five_days.csv")
@@ -71,6 +93,7 @@ def test_real_data_five_days_applies_the_product_policy(conn, real_data):
     assert report.fact_lines + report.excluded_lines == report.bronze_rows
     products = dict(rows(conn, "SELECT stock_code, description FROM silver.dim_product"))
     assert products["85123A"] == "WHITE HANGING HEART T-LIGHT HOLDER"
+    assert products["21703"] == "BAG 125g SWIRLY MARBLES"  # lower-case units do not make it a note
     assert all(code == code.upper() for code in products)  # twins like 15056bl are folded into 15056BL
     flagged = rows(conn, "SELECT stock_code FROM silver.dim_product WHERE NOT is_product ORDER BY 1")
     assert {"POST", "M"} <= {code for (code,) in flagged}
