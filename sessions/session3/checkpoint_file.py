@@ -30,11 +30,15 @@ def write_checkpoint(path: Path, state: dict) -> None:
     """Replace the checkpoint at ``path`` with ``state``, all or nothing."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8") as out:
-        json.dump({"sha256": _digest(state), "state": state}, out, sort_keys=True)
-        out.flush()
-        os.fsync(out.fileno())  # the bytes are on disk before the rename makes them visible
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as out:
+            json.dump({"sha256": _digest(state), "state": state}, out, sort_keys=True)
+            out.flush()
+            os.fsync(out.fileno())  # the bytes are on disk before the rename makes them visible
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a failed write (disk full ...) leaves the old file and no debris
+        raise
     folder = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(folder)  # and the rename itself is on disk

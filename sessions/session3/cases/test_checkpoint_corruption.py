@@ -78,3 +78,4 @@ def test_right_checkpoint_corruption_a_failed_write_keeps_the_old_checkpoint(tmp
         solution.write_checkpoint(path, {**STATE, "done": []})
     mocker.stopall()
     assert solution.read_checkpoint(path) == STATE  # the previous state, whole
+    assert [p.name for p in tmp_path.iterdir()] == ["checkpoint.json"]  # and no half-written temporary file

@@ -10,7 +10,8 @@ from pathlib import Path
 def write_checkpoint(path: Path, state: dict) -> None:
     # TODO(checkpoint_corruption): json-dump {"sha256": <digest of the state>, "state": state}
     # into a temporary file beside `path`, flush + os.fsync it, os.replace it over `path`,
-    # then fsync the folder. A crash at any moment leaves the old file or the new one.
+    # then fsync the folder. A crash at any moment leaves the old file or the new one; if a step
+    # raises (disk full ...), delete the temporary file and re-raise.
     raise NotImplementedError("TODO(checkpoint_corruption): write write_checkpoint")
 
 
