@@ -14,8 +14,9 @@ The business rules (why each one):
   shop's local time); customer_id empty or a whole
   number (``17850`` and ``17850.0`` are the same customer).
 * unit_price within [0, 10000] (the course's price rule). It quarantines the
-  two ``-11062.06`` bad-debt adjustments, the ``38970`` manual entry and a few
-  AMAZONFEE accounting lines: real events, but not product sales; a person
+  two ``-11062.06`` bad-debt adjustments and their ``+11062.06`` twin, the
+  ``38970`` manual entry (cancelled) and eight AMAZONFEE accounting lines: real
+  events, but not product sales; a person
   decides about them from ``bronze.rejected_rows``.
 * a cancellation (invoice_no starting with ``C``) is a real business event: it
   is KEPT and flagged ``is_cancellation``; only a cancellation with a positive

@@ -2,8 +2,9 @@
 
 Scenario:
     The real export contains prices no product has: two "Adjust bad debt" lines
-    at -11,062.06, a manual entry of 38,970.00 and a few AMAZONFEE lines over
-    10,000. The course's rule says a unit price lies within [0, 10000].
+    at -11,062.06 and their +11,062.06 twin, a cancelled manual entry of
+    38,970.00 and eight AMAZONFEE lines over 10,000. The course's rule says a
+    unit price lies within [0, 10000].
 Why:
     A naive load has no rules: it accepts every one of those rows and revenue
     is silently wrong. Putting the rule only into the table as a CHECK
