@@ -12,8 +12,9 @@ Fix:
     Create the partitions the data needs before loading: read the months
     bronze covers and CREATE TABLE … PARTITION OF for each missing one
     (transform.ensure_partitions, run by transform.run before the fact). A
-    DEFAULT partition would also take the row, but hides the gap and must be
-    split later, which locks and rewrites it.
+    DEFAULT partition would also take the row, but hides the gap, and the
+    month's partition cannot be created later until its rows are moved out
+    of the default by hand.
 """
 import psycopg2
 import pytest
@@ -34,6 +35,23 @@ def test_wrong_partition_error_row_outside_every_partition_is_refused(bronze, fa
             match=r'no partition of relation "fact_sales_daily" found for row\nDETAIL:  Partition key '
                   r'of the failing row contains \(date_key\) = \(20120103\)'):
         cur.execute((runner.SQL_DIR / "03_fact_sales_daily.sql").read_text())
+    bronze.rollback()
+
+
+def test_wrong_partition_error_default_partition_takes_the_row_but_blocks_the_month_later(bronze, failure):
+    transform.run(bronze)
+    add_batch(bronze, "2012-01-03", codes=("85123A",))
+    with bronze.cursor() as cur:
+        cur.execute("CREATE TABLE silver.fact_sales_daily_default PARTITION OF silver.fact_sales_daily DEFAULT")
+    bronze.commit()
+    for name in ("01_dim_date.sql", "02_dim_product.sql", "03_fact_sales_daily.sql"):
+        runner.run_file(bronze, runner.SQL_DIR / name)  # January lands in the default: no error, gap hidden
+    with bronze.cursor() as cur, failure.expect(
+            psycopg2.errors.CheckViolation, pgcode="23514",
+            match=r'updated partition constraint for default partition "fact_sales_daily_default" '
+                  r'would be violated by some row'):
+        cur.execute("CREATE TABLE silver.fact_sales_daily_y2012m01 PARTITION OF silver.fact_sales_daily "
+                    "FOR VALUES FROM (20120101) TO (20120201)")
     bronze.rollback()
 
 
