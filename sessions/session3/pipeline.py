@@ -92,10 +92,10 @@ def run_batches(settings, batches: list[Batch], *, policy: RetryPolicy = RetryPo
                              f"{result.loaded:,}  rejected {result.rejected:,}  dead {result.dead_lettered:,}  "
                              f"{result.seconds:.2f} s")
                     if silver_every and len(summary.loaded) % silver_every == 0:
-                        silver.build(worker.get(), force=True)
+                        summary.silver_built = silver.build(worker.get(), force=True)
                 assert_held(lock_conn)
-                summary.silver_built = call_with_retry(lambda: silver.build(worker.get()), policy=policy,
-                                                       what="silver")
+                rebuilt = call_with_retry(lambda: silver.build(worker.get()), policy=policy, what="silver")
+                summary.silver_built = rebuilt or summary.silver_built  # --silver-every may have built it last
         finally:
             worker.close()
             lock_conn.close()
@@ -112,12 +112,22 @@ def run(settings, source, **options) -> RunSummary:
     return run_batches(settings, split_days(reader.read_source(reader.check_source(source))), **options)
 
 
+def at_least(minimum: float, kind=int):
+    """An argparse type refusing numbers below ``minimum`` (0 attempts would never even try): exit 2."""
+    def parse(text: str):
+        if (value := kind(text)) < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {text}")
+        return value
+    return parse
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sessions.session3.pipeline", description=__doc__.splitlines()[0])
     parser.add_argument("source", help="the input: .csv, .csv.xz or .xlsx (one batch per day of InvoiceDate)")
-    parser.add_argument("--lock-wait", type=float, default=0.0, help="seconds to wait for another run (default 0)")
-    parser.add_argument("--attempts", type=int, default=5, help="tries per batch for transient errors")
-    parser.add_argument("--silver-every", type=int, default=0, help="also rebuild silver every N loaded batches")
+    parser.add_argument("--lock-wait", type=at_least(0, float), default=0.0, help="seconds to wait for another run")
+    parser.add_argument("--attempts", type=at_least(1), default=5, help="tries per batch for transient errors")
+    parser.add_argument("--silver-every", type=at_least(0), default=0,
+                        help="also rebuild silver every N loaded batches (0: only once, after the last)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
     args = parser.parse_args(argv)
     say = (lambda line: None) if args.quiet else (lambda line: print(line, flush=True))

@@ -79,6 +79,10 @@ class RetryPolicy:
     cap_s: float = 5.0         # ... doubling each time up to this cap
     max_total_s: float = 30.0  # and never retry past this much time since the first call
 
+    def __post_init__(self):
+        if self.attempts < 1 or min(self.base_s, self.cap_s, self.max_total_s) < 0:
+            raise ValueError(f"a retry policy needs attempts >= 1 and no negative times: {self}")
+
     def backoff(self, attempt: int) -> float:
         """Full jitter: a random wait in [0, min(cap, base * 2**(attempt-1))].
 

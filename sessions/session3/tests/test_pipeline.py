@@ -63,6 +63,19 @@ def test_the_cli_refuses_a_file_without_the_export_columns_before_touching_the_d
     conn.close()
 
 
+@pytest.mark.parametrize("option, value", [("--attempts", "0"), ("--silver-every", "-1"), ("--lock-wait", "-5")])
+def test_the_cli_refuses_a_bound_that_makes_no_sense_with_exit_2(option, value, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        pipeline.main(["days.csv", option, value])
+    assert exit_.value.code == 2
+    assert f"argument {option}: must be at least " in capsys.readouterr().err
+
+
+def test_silver_rebuilt_every_n_batches_is_reported_as_rebuilt(settings, batches):
+    summary = pipeline.run_batches(settings, batches, silver_every=2)  # 4 batches: built after the 2nd and 4th
+    assert summary.silver_built and "silver rebuilt" in summary.text()
+
+
 def test_a_transient_error_in_a_batch_is_retried_and_logged(settings, batches, serialization_failure, mocker, caplog):
     mocker.patch("time.sleep")
     real = batches_module.load_batch
