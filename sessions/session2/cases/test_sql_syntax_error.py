@@ -2,12 +2,12 @@
 
 Scenario:
     Someone edits a transformation file and leaves a typo: a missing comma, a
-    keyword spelled SELEC. The job runs the files one after another.
+    keyword spelled SELEC. The job runs the file statement by statement.
 Why:
-    PostgreSQL reports a SyntaxError with a character position inside the
-    statement it was sent, not a line of the file. Run file by file, the
-    files before the broken one have already changed the database when the
-    error appears, and the reader has to count characters to find the typo.
+    PostgreSQL parses a statement only when it is sent, so the statements
+    before the broken one have already changed the database when the
+    SyntaxError appears. And its LINE counts from the start of the statement
+    it was sent, not of the file: the typo on line 7 is reported as LINE 4.
 Fix:
     Check all SQL before running any of it: have the server parse each
     statement without executing it (runner.check_sql wraps it in a throwaway
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.failure_case("configuration", fix=runner.check_sql)
 BROKEN = """-- the daily revenue, by product
 CREATE TABLE daily AS
 SELECT stock_code, sum(quantity * unit_price) AS revenue
-FROM bronze.raw_transactions;
+FROM bronze.raw_transactions GROUP BY stock_code;
 
 INSERT INTO daily (stock_code, revenue)
 SELEC stock_code, 0
@@ -31,14 +31,15 @@ FROM bronze.raw_transactions;
 """
 
 
-def test_wrong_sql_syntax_error_reports_a_character_position_after_earlier_statements_ran(conn, failure):
-    with conn.cursor() as cur:
-        cur.execute("CREATE TABLE earlier_step (n int)")  # a file that ran before: already done
-        conn.commit()
-        with failure.expect(psycopg2.errors.SyntaxError, pgcode="42601", match=r'syntax error at or near "SELEC"'):
-            cur.execute(BROKEN)
-    assert "LINE 7" in str(failure.seen[-1])  # a line of the string it was sent, not of a file
-    conn.rollback()
+def test_wrong_sql_syntax_error_reports_a_line_of_the_statement_after_earlier_statements_ran(bronze, failure):
+    bronze.autocommit = True  # the naive runner: each statement on its own, as psql runs a file
+    with bronze.cursor() as cur:
+        with failure.expect(psycopg2.errors.SyntaxError, pgcode="42601",
+                            match=r'syntax error at or near "SELEC"\nLINE 4: SELEC stock_code, 0'):
+            for statement in BROKEN.split(";"):  # the typo is on line 7 of the file
+                cur.execute(statement)
+        cur.execute("SELECT count(*) > 0 FROM daily")  # statement 1 ran before the error, and stays
+        assert cur.fetchone() == (True,)
 
 
 def test_right_sql_syntax_error_is_found_before_running_with_file_line_and_column(tmp_path, conn, solution):
