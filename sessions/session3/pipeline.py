@@ -143,8 +143,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except (RetryExhausted, LockLost, psycopg2.Error) as err:
-        print(f"failed: {type(err).__name__}: {' '.join(str(err).split())}; re-run to resume "
-              "(finished batches are kept)", file=sys.stderr)
+        # A permanent error was not retried on purpose: re-running alone would fail the same way.
+        then = "re-run to resume" if isinstance(err, (RetryExhausted, LockLost)) else "not retried: fix it, then re-run"
+        print(f"failed: {type(err).__name__}: {' '.join(str(err).split())}; {then} (finished batches are kept)",
+              file=sys.stderr)
         return 1
     print(summary.text(), flush=True)
     return 0

@@ -103,6 +103,17 @@ def test_the_cli_reports_exhausted_retries_and_how_to_resume(db_env, tmp_path, s
     assert db_env["DB_PASSWORD"] not in err
 
 
+def test_the_cli_fails_at_once_on_a_permanent_error_and_says_rerunning_alone_will_not_help(
+        db_env, tmp_path, monkeypatch, mocker, capsys):
+    sleep = mocker.patch("time.sleep")
+    monkeypatch.setenv("DB_NAME", "no_such_db")  # a real server, a database it does not have
+    source = sampledata.write_csv(few_days(), tmp_path / "days.csv")
+    assert pipeline.main([str(source)]) == 1
+    err = capsys.readouterr().err
+    assert 'failed: OperationalError: ' in err and 'database "no_such_db" does not exist' in err
+    assert "not retried: fix it, then re-run" in err and sleep.call_count == 0
+
+
 def test_the_real_data_splits_into_305_daily_batches(real_data):
     from sessions.session1 import reader
     days = pipeline.split_days(reader.read_source(real_data))
