@@ -48,6 +48,24 @@ def test_the_cli_without_settings_exits_2_naming_them(tmp_path, monkeypatch, cap
     assert "missing required settings: DB_HOST" in capsys.readouterr().err
 
 
+def test_a_nul_byte_deep_in_a_real_file_becomes_one_dead_letter_and_the_day_loads(db_env, db, tmp_path, capsys):
+    source = sampledata.write_csv(few_days(rows=2000), tmp_path / "days.csv")
+    lines = source.read_text(encoding="utf-8").split("\n")
+    assert len("\n".join(lines[:1901]).encode()) > 65536  # past what session 1's binary-file check reads
+    fields = lines[1900].split(",")
+    fields[2] = "PAPER CRAFT\x00LITTLE BIRDIE"  # the Description of the 4th day's 400th row
+    lines[1900] = ",".join(fields)
+    source.write_text("\n".join(lines), encoding="utf-8")
+    assert pipeline.main([str(source), "--quiet"]) == 0
+    assert "rows in 2,000 = loaded 1,995 + rejected 4 + dead-lettered 1" in capsys.readouterr().out
+    conn = db.connect()
+    with conn.cursor() as cur:
+        cur.execute("SELECT batch_id, batch_line, reason FROM pipeline.dead_letters")
+        assert cur.fetchall() == [("day:2010-12-04", 400, 'CharacterNotInRepertoire [SQLSTATE 22021]: '
+                                   'invalid byte sequence for encoding "UTF8": 0x00')]
+    conn.close()
+
+
 def test_the_cli_refuses_a_file_without_the_export_columns_before_touching_the_database(db_env, db, tmp_path,
                                                                                         capsys):
     source = tmp_path / "orders.csv"
