@@ -142,7 +142,7 @@ def find_orphans(conn, limit: int = 20) -> list[tuple]:
 
 
 def run(conn, days: list[date] | None = None) -> TransformReport:
-    """Build or refresh silver from all of bronze; ``days`` limits the fact refresh to those days.
+    """Build or refresh silver from all of bronze; ``days`` limits the fact refresh to those days ([]: none).
 
     Dependency check, then every file parsed, then each step in its own
     transaction (a failing one rolls back alone and raises SqlFileError naming
@@ -159,6 +159,8 @@ def run(conn, days: list[date] | None = None) -> TransformReport:
             check_sql(conn, SQL_DIR / name)
         scope = {"silver.days": ",".join(d.isoformat() for d in report.days) if report.days is not None else ""}
         for name in FILES:
+            if name.startswith("03") and report.days == []:
+                continue  # no day to refresh (an empty scope would read as "all days" in SQL)
             if name.startswith("03"):  # the fact needs its month partitions first
                 tick = time.perf_counter()
                 ensure_partitions(conn)
@@ -187,7 +189,7 @@ def run(conn, days: list[date] | None = None) -> TransformReport:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sessions.session2.transform",
                                      description="bronze → silver star schema (DB_* settings as in session 1)")
-    parser.add_argument("--days", nargs="*", type=date.fromisoformat, metavar="YYYY-MM-DD",
+    parser.add_argument("--days", nargs="+", type=date.fromisoformat, metavar="YYYY-MM-DD",
                         help="refresh the fact for these days only (the dimensions always see all of bronze)")
     args = parser.parse_args(argv)
     try:

@@ -41,6 +41,15 @@ def test_refreshing_some_days_gives_the_same_fact_as_a_full_rebuild(bronze):
     assert rows(bronze, FACT) == full
 
 
+def test_an_empty_list_of_days_refreshes_no_fact_day(bronze):
+    transform.run(bronze)
+    untouched = "SELECT array_agg(xmin::text ORDER BY date_key, product_key) FROM silver.fact_sales_daily"
+    before = rows(bronze, untouched)
+    report = transform.run(bronze, [])  # e.g. no new batch today: not "all days"
+    assert report.days == [] and "03_fact_sales_daily.sql" not in report.steps
+    assert rows(bronze, untouched) == before  # not one fact row rewritten
+
+
 def test_an_autocommit_connection_is_handed_back_as_it_came(bronze):
     bronze.autocommit = True
     transform.run(bronze)
