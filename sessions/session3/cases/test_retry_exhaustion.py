@@ -11,8 +11,8 @@ Why:
     same moment, hammering the server just as it tries to recover.
 Fix:
     Retry transient errors only, with exponential backoff and full jitter (a
-    random wait up to base x 2^attempt, capped), bounded by attempts AND by
-    total time. When the bounds run out, raise one error naming what failed,
+    random wait up to 0.2 s, 0.4 s, 0.8 s ... doubling per try, capped),
+    bounded by attempts AND by total time. When the bounds run out, raise one error naming what failed,
     the attempts, the time and the last cause, chained with raise ... from.
 """
 import time
