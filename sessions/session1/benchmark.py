@@ -91,8 +91,8 @@ def load_insert(conn, rows, batched: bool):
 
 def load_to_sql(settings, rows):
     from sqlalchemy import create_engine  # only the benchmark needs SQLAlchemy
-    engine = create_engine(f"postgresql+psycopg2://{settings.user}:{settings.password}@{settings.host}:"
-                           f"{settings.port}/{settings.dbname}")
+    # settings.connect, not a URL built from the settings: a password with "@" or "/" breaks a URL (wrong_credentials)
+    engine = create_engine("postgresql+psycopg2://", creator=settings.connect)
     with engine.begin() as connection:
         rows[load.RAW_COLUMNS].to_sql("naive_load", connection, schema="bronze", if_exists="append", index=False,
                                       chunksize=10_000)
