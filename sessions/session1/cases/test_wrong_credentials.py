@@ -12,10 +12,11 @@ Why:
     cut at the "@": libpq then names the rest of the password, in its own error
     message, as a host it could not find.
 Fix:
-    Pass the settings as keyword arguments, never as a URL built from them.
     Catch the refused login and raise a helpful error that names the user,
-    host:port and database and which settings to check, but never the password;
-    keep the password out of repr() of the settings too. Do not retry it.
+    host:port and database and which settings to check, but never the password.
+    Hand the settings to the driver as keyword arguments, never as a URL built
+    from them, and keep the password out of repr() of the settings too. Do not
+    retry it.
 """
 import re
 import traceback
