@@ -62,12 +62,15 @@ def test_right_retry_exhaustion_gives_up_within_bounds_naming_attempts_and_cause
 
 
 def test_right_retry_exhaustion_total_time_bounds_it_too(serialization_failure, mocker, solution):
-    sleep = mocker.patch("time.sleep")
+    clock = [1000.0]  # a fake clock that the (patched) sleeps advance, so the waits count as time spent
+    sleep = mocker.patch("time.sleep", side_effect=lambda s: clock.__setitem__(0, clock[0] + s))
+    mocker.patch("time.monotonic", side_effect=lambda: clock[0])
     mocker.patch("random.uniform", side_effect=lambda low, high: high)
     load_day = mocker.Mock(side_effect=serialization_failure)
-    with pytest.raises(retry.RetryExhausted, match=r"gave up after 3 attempts"):
-        solution.call_with_retry(load_day, policy=retry.RetryPolicy(attempts=10, base_s=0.2, max_total_s=0.7))
-    assert sum(c.args[0] for c in sleep.call_args_list) <= 0.7  # the next wait (0.8 s) would pass the budget
+    with pytest.raises(retry.RetryExhausted, match=r"gave up after 3 attempts in 0\.6 s"):
+        solution.call_with_retry(load_day, policy=retry.RetryPolicy(attempts=10, base_s=0.2, max_total_s=1.0))
+    # waited 0.2 + 0.4 s; the next wait (0.8 s) would end at 1.4 s, past the 1.0 s budget: give up now
+    assert [c.args[0] for c in sleep.call_args_list] == [0.2, 0.4]
 
 
 def test_right_retry_exhaustion_a_transient_error_that_clears_succeeds(serialization_failure, mocker, solution):
