@@ -22,7 +22,8 @@ import pandas as pd
 import psycopg2
 import pytest
 
-from sessions.session3 import db as pipeline_db, hooks
+from sessions.session1 import load
+from sessions.session3 import db as pipeline_db
 from sessions.session3.batches import load_batch
 from sessions.session3.retry import call_with_retry
 
@@ -74,17 +75,19 @@ def test_right_partial_batch_failure_a_bad_value_is_rejected_not_fatal(bconn, ba
 
 def test_right_partial_batch_failure_a_crash_mid_batch_leaves_nothing_then_the_retry_loads_it(
         settings, bconn, batches, mocker, solution):
-    batch, connections = batches[1], []
+    batch, connections, write_rows = batches[1], [], load.replace_source
 
-    def connection_dies(point):  # the fault, on purpose: the server drops us right after the rows went in
-        if point == "batch:ingested" and not connections:
-            killer = pipeline_db.connect(settings)
-            with killer.cursor() as cur:
-                cur.execute("SELECT pg_terminate_backend(%s)", (bconn.get_backend_pid(),))
-            connections.append(killer)
-    mocker.patch.object(hooks, "reached", side_effect=connection_dies)
+    def rows_written_then_the_connection_dies(conn, *args, **kwargs):  # the fault, on purpose, timed by a mock
+        written = write_rows(conn, *args, **kwargs)  # the day's rows are in (committed, if nothing holds the commit)
+        killer = pipeline_db.connect(settings)
+        with killer.cursor() as cur:
+            cur.execute("SELECT pg_terminate_backend(%s)", (conn.get_backend_pid(),))  # the server drops us, for real
+        connections.append(killer)
+        return written
+    mocker.patch.object(load, "replace_source", side_effect=rows_written_then_the_connection_dies)
     with pytest.raises(psycopg2.OperationalError, match="server closed the connection unexpectedly"):
         solution.load_batch(bconn, batch)
+    mocker.stopall()
     fresh = pipeline_db.connect(settings)
     assert day_rows(fresh, batch.batch_id) == (0, 0)  # all or nothing: nothing
     result = call_with_retry(lambda: solution.load_batch(fresh, batch))  # what the pipeline's retry does
