@@ -11,7 +11,7 @@ Why:
     same moment, hammering the server just as it tries to recover.
 Fix:
     Retry transient errors only, with exponential backoff and full jitter (a
-    random wait up to 0.2 s, 0.4 s, 0.8 s ... doubling per try, capped),
+    random wait of up to 0.2 s, then up to 0.4 s, 0.8 s and so on, capped),
     bounded by attempts AND by total time. When the bounds run out, raise one error naming what failed,
     the attempts, the time and the last cause, chained with raise ... from.
 """
