@@ -18,6 +18,7 @@ def write_checkpoint(path: Path, state: dict) -> None:
 def read_checkpoint(path: Path) -> dict | None:
     # TODO(checkpoint_corruption): return None if the file is missing; on a JSON error,
     # a missing key or a checksum that does not match, log a WARNING on the logger
-    # "session3.checkpoint" (say "is corrupt" / "fails its checksum" and that the batches
-    # will be "redone if needed") and return None; else return the state.
+    # "session3.checkpoint" naming the file (say "is corrupt" with the error's type, or "fails
+    # its checksum", and that the batches will be "redone if needed") and return None; else
+    # return the state.
     raise NotImplementedError("TODO(checkpoint_corruption): write read_checkpoint")

@@ -10,7 +10,7 @@ from sessions.session3.batches import Batch, BatchResult
 def load_batch(conn, batch: Batch) -> BatchResult:
     # TODO(non_idempotent_rerun): inside sessions.session3.db.caller_commits(conn), ingest the
     # batch with sessions.session1.ingest.ingest_frame(conn, batch.frame, batch.batch_id) (it
-    # REPLACES that source's rows), upsert its row in pipeline.checkpoints (ON CONFLICT (batch_id)
-    # DO UPDATE), then commit once; roll back on any error. Return a
-    # sessions.session3.batches.BatchResult.
+    # REPLACES that source's rows), upsert its row in pipeline.checkpoints (batch_id, batch.sha256,
+    # rows in, loaded, rejected, dead_lettered=0; ON CONFLICT (batch_id) DO UPDATE), then commit
+    # once; roll back on any error. Return a sessions.session3.batches.BatchResult.
     raise NotImplementedError("TODO(non_idempotent_rerun): write load_batch")

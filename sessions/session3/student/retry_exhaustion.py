@@ -17,6 +17,7 @@ def call_with_retry(fn: Callable[[], T], *, policy: RetryPolicy = RetryPolicy(),
     # TODO(retry_exhaustion): call fn(); on an error that classify() calls permanent, re-raise it
     # at once. On a transient one, wait policy.backoff(attempt) with time.sleep (full jitter:
     # random.uniform(0, min(cap, base * 2**(attempt-1)))) and try again, at most policy.attempts
-    # calls and never past policy.max_total_s (time.monotonic). Then raise
+    # calls; give up instead of a wait that would end past policy.max_total_s since the first
+    # call (time.monotonic). Then raise
     # sessions.session3.retry.RetryExhausted(what, attempts, elapsed, err) from err.
     raise NotImplementedError("TODO(retry_exhaustion): write call_with_retry")
