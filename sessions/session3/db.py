@@ -16,7 +16,7 @@ from pathlib import Path
 import psycopg2
 import psycopg2.extensions
 
-from sessions.session1 import load as session1_load
+from sessions.session1 import config, load as session1_load
 from sessions.session3 import hooks
 
 SCHEMA = Path(__file__).with_name("schema.sql")
@@ -55,7 +55,6 @@ def caller_commits(conn: BatchConnection):
 
 def connect(settings, **overrides) -> BatchConnection:
     """Session 1's connection (timeouts, no password in errors), as a BatchConnection."""
-    from sessions.session1 import config
     return config.connect(settings, connection_factory=BatchConnection, **overrides)
 
 
