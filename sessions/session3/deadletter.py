@@ -15,18 +15,13 @@ import psycopg2
 from psycopg2.extras import execute_values
 
 from sessions.session1.ingest import ingest_frame
+from sessions.session3.retry import one_line as reason_of  # a dead letter's reason: class, SQLSTATE, message
 
 
 # Errors that say "this data", not "this server": SQLSTATE classes 22 (data exception)
 # and 23 (integrity constraint). Anything else fails the batch as a whole.
 DATA_ERRORS = (psycopg2.DataError, psycopg2.IntegrityError)
 SHIFT = 1_000_000_000  # moves renumbered lines out of the way (bronze's key is checked row by row)
-
-
-def reason_of(err: BaseException) -> str:
-    code = getattr(err, "pgcode", None)
-    first = (str(err).strip().splitlines() or [""])[0]
-    return f"{type(err).__name__}" + (f" [SQLSTATE {code}]" if code else "") + f": {first}"
 
 
 def _probe(conn, part: pd.DataFrame, batch_id: str) -> BaseException | None:

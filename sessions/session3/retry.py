@@ -48,15 +48,20 @@ PERMANENT_CONNECT_MESSAGES = ("password authentication failed", "no password sup
                               "invalid port number", "could not translate host name")
 
 
+def one_line(err: BaseException) -> str:
+    """'UniqueViolation [SQLSTATE 23505]: duplicate key value ...': class, SQLSTATE, first line."""
+    code = getattr(err, "pgcode", None)
+    first = (str(err).strip().splitlines() or [""])[0]
+    return f"{type(err).__name__}" + (f" [SQLSTATE {code}]" if code else "") + f": {first}"
+
+
 class RetryExhausted(Exception):
     """A transient error kept coming back until the attempts or the time ran out."""
 
     def __init__(self, what: str, attempts: int, elapsed_s: float, last: BaseException):
         self.attempts, self.elapsed_s, self.last = attempts, elapsed_s, last
-        cause = f"{type(last).__name__}" + (f" [SQLSTATE {last.pgcode}]" if getattr(last, "pgcode", None) else "")
-        first_line = (str(last).strip().splitlines() or [""])[0]
         super().__init__(f"{what}: gave up after {attempts} attempts in {elapsed_s:.1f} s; "
-                         f"last error: {cause}: {first_line}")
+                         f"last error: {one_line(last)}")
 
 
 def is_transient(exc: BaseException) -> bool:
