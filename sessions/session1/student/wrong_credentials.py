@@ -12,9 +12,9 @@ from sessions.session1.config import DatabaseAuthFailed, Settings, connection_pa
 def connect(settings: Settings, **overrides) -> "psycopg2.extensions.connection":
     # TODO(wrong_credentials): psycopg2.connect(**connection_params(settings),
     # **overrides): keyword arguments, never a postgresql:// URL built from the
-    # settings (an "@" in the password breaks it). On an OperationalError whose message says "password
-    # authentication failed", raise DatabaseAuthFailed("PostgreSQL at host:port
-    # refused user 'u' (password authentication failed) for database 'd'; check
-    # DB_USER and DB_PASSWORD in the environment or .env") from the error.
-    # Never put settings.password (or a DSN containing it) into the message.
+    # settings (an "@" in the password breaks it). On an OperationalError whose
+    # message says "password authentication failed", raise DatabaseAuthFailed(
+    # "PostgreSQL at host:port refused user 'u' (password authentication failed)
+    # for database 'd'; check DB_USER and DB_PASSWORD in the environment or
+    # .env") from the error. Never put settings.password into the message.
     raise NotImplementedError("TODO(wrong_credentials): write connect")
