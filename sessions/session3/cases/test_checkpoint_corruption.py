@@ -22,7 +22,8 @@ import logging
 
 import pytest
 
-from sessions.session3 import checkpoint_file
+from sessions.session3 import checkpoint_file, pipeline
+from sessions.session3.batches import checkpoint_status, is_done
 
 pytestmark = pytest.mark.failure_case("infrastructure",
                                       fix=[checkpoint_file.write_checkpoint, checkpoint_file.read_checkpoint])
@@ -80,3 +81,16 @@ def test_right_checkpoint_corruption_a_failed_write_keeps_the_old_checkpoint(tmp
     mocker.stopall()
     assert solution.read_checkpoint(path) == STATE  # the previous state, whole
     assert [p.name for p in tmp_path.iterdir()] == ["checkpoint.json"]  # and no half-written temporary file
+
+
+def test_right_checkpoint_corruption_the_state_is_rebuilt_from_the_database(settings, bconn, batches, tmp_path,
+                                                                            solution):
+    path = tmp_path / "checkpoint.json"
+    first = pipeline.run_batches(settings, batches[:2])  # two days loaded, and the file says so
+    solution.write_checkpoint(path, {"done": [r.batch_id for r in first.loaded]})
+    path.write_bytes(path.read_bytes()[:15])  # torn by a crash
+    assert solution.read_checkpoint(path) is None  # not trusted: ask the data instead
+    status = checkpoint_status(bconn)  # the checkpoints kept with the data, verified against it
+    assert [b.batch_id for b in batches if is_done(status, b)] == ["day:2010-12-01", "day:2010-12-02"]
+    again = pipeline.run_batches(settings, batches)  # redo is safe anyway: only the two missing days load
+    assert (again.skipped, [r.batch_id for r in again.loaded]) == (2, ["day:2010-12-03", "day:2010-12-04"])
