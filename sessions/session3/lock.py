@@ -44,7 +44,8 @@ def holder(conn) -> str:
     with conn.cursor() as cur:
         cur.execute("""SELECT a.pid, a.application_name, date_trunc('second', a.backend_start)
                          FROM pg_locks l JOIN pg_stat_activity a USING (pid)
-                        WHERE l.locktype = 'advisory' AND l.granted AND l.objid = %s AND a.pid <> pg_backend_pid()""",
+                        WHERE l.locktype = 'advisory' AND l.granted AND l.objid = %s AND a.pid <> pg_backend_pid()
+                          AND a.datname = current_database()  -- advisory locks are per database""",
                     (LOCK_KEY,))
         row = cur.fetchone()
     conn.rollback()
