@@ -1,4 +1,5 @@
 """Session 3's fixtures: a few days of data, and the settings the pipeline reads."""
+import psycopg2
 import pytest
 
 from sessions.session1.config import Settings
@@ -32,8 +33,6 @@ def bconn(settings):
 def serialization_failure(db):
     """A REAL SerializationFailure (40001): a repeatable-read transaction updates a row
     another transaction changed and committed meanwhile. Transient: a redo succeeds."""
-    import psycopg2
-
     a, b = db.connect(), db.connect()
     try:
         with a.cursor() as cur:
