@@ -25,12 +25,16 @@ import pytest
 from failurelab.cases import CATEGORIES, Case
 
 SYMBOLS = {"error": ("❌", "[X]"), "why": ("📚", "[WHY]"), "fix": ("🔧", "[FIX]"), "right": ("✅", "[OK]")}
-_SECRET = re.compile(r"(password\s*[=:]\s*)\S+|(://[^:/@\s]+:)[^@\s]+(@)", re.I)
+_SECRET = re.compile(
+    r"(?P<key>password\s*[=:]\s*)\S+"  # password=... in a DSN or a log line
+    r"|(?P<url>://[^:/@\s]+:)[^@\s]+(?=@)"  # user:password@ in a URL
+    r'|(?P<host>host name ")[^"@]*(?=@)',  # the rest of a URL password libpq took for a host name
+    re.I)
 
 
 def redact(text: str) -> str:
     """Blank out anything that looks like a password, however it got into a message."""
-    return _SECRET.sub(lambda m: f"{m[1]}***" if m[1] else f"{m[2]}***{m[3]}", text)
+    return _SECRET.sub(lambda m: f"{m['key'] or m['url'] or m['host']}***", text)
 
 
 def symbols(encoding: str | None) -> dict[str, str]:

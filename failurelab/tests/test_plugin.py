@@ -19,6 +19,10 @@ def test_symbols_fall_back_to_ascii_where_the_terminal_cannot_encode_emoji():
 def test_passwords_are_redacted_from_any_message():
     assert redact("dsn host=x password=s3cr3t user=lab") == "dsn host=x password=*** user=lab"
     assert redact("postgresql://lab:s3cr3t@127.0.0.1/db") == "postgresql://lab:***@127.0.0.1/db"
+    assert (redact('could not translate host name "Summer2026@127.0.0.1" to address')
+            == 'could not translate host name "***@127.0.0.1" to address')
+    assert redact('could not translate host name "db.example.org" to address') == (
+        'could not translate host name "db.example.org" to address')
 
 
 def test_expect_checks_the_sqlstate_and_records_the_error(conn):
