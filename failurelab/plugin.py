@@ -122,10 +122,14 @@ def _para(text: str) -> str:
     return textwrap.fill(text, width=88, initial_indent="   ", subsequent_indent="   ")
 
 
-def explanation(case: Case, errors: list[BaseException], sym: dict[str, str], student: bool) -> str:
+def what_happened(test: str, errors: list[BaseException], sym: dict[str, str]) -> str:
+    lines = [f"{sym['error']} WHAT HAPPENED in {test} (the real error)"]
+    return "\n".join(lines + [f"   {describe(e)}".replace("\n", "\n   ") for e in errors])
+
+
+def explanation(case: Case, happened: str, sym: dict[str, str], student: bool) -> str:
     lines = [f"{'=' * 8} FAILURE CASE {case.session}/{case.name} [{case.category}] {'=' * 8}", case.title,
-             _para(case.sections.get("Scenario", "")), f"{sym['error']} WHAT HAPPENED (the real error)"]
-    lines += [f"   {describe(e)}".replace("\n", "\n   ") for e in errors]
+             _para(case.sections.get("Scenario", "")), happened]
     lines += [f"{sym['why']} WHY", _para(case.sections.get("Why", "")),
               f"{sym['fix']} HOW TO FIX", _para(case.sections.get("Fix", ""))]
     if student:
@@ -146,9 +150,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         seen = item.stash.get(SEEN, None)
         if side == "wrong" and report.passed and seen and seen.seen:
             encoding = getattr(sys.__stdout__, "encoding", None) or "ascii"
-            text = explanation(case, seen.seen, symbols(encoding), item.config.getoption("student"))
+            sym = symbols(encoding)
+            happened = what_happened(item.name, seen.seen, sym)
+            texts = {"happened": happened, "text": explanation(case, happened, sym, item.config.getoption("student"))}
             # a message may carry a £ or an accent the terminal cannot show: escape, never crash
-            report.failure_case["text"] = text.encode(encoding, "backslashreplace").decode(encoding)
+            report.failure_case.update({k: v.encode(encoding, "backslashreplace").decode(encoding)
+                                        for k, v in texts.items()})
     return report
 
 
@@ -163,11 +170,14 @@ class CaseReporter:
         info = getattr(report, "failure_case", None)
         if not info or not info.get("side"):
             return
-        self.outcomes[(info["session"], info["case"])][info["side"]].append(report.passed)
+        key = (info["session"], info["case"])
         if self.config.getoption("capture") == "no" and info.get("text"):
+            # the whole block once per case; a case's further wrong-hand tests add their error only
+            told = any(self.outcomes[key]["wrong"])
             tr = self.config.pluginmanager.get_plugin("terminalreporter")
             tr.write_line("")
-            tr.write_line(info["text"])
+            tr.write_line(info["happened"] if told else info["text"])
+        self.outcomes[key][info["side"]].append(report.passed)
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
         if not self.outcomes:

@@ -57,7 +57,7 @@ def test_with_s_a_case_prints_its_block_in_ascii_where_the_terminal_is_ascii(run
     result = run_case("-s")
     result.assert_outcomes(passed=3)
     result.stdout.fnmatch_lines(["*FAILURE CASE session1/missing_file [[]infrastructure]*",
-                                 "[[]X] WHAT HAPPENED (the real error)",
+                                 "[[]X] WHAT HAPPENED in test_wrong_missing_file_* (the real error)",
                                  "   FileNotFoundError: [[]Errno 2] No such file or directory: 'data/online_retail.csv'",
                                  "[[]OK] CORRECT APPROACH (sessions/session1/reader.py:* check_source)",
                                  "   def check_source(path: str | os.PathLike) -> Path:"])
