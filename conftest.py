@@ -1,11 +1,11 @@
 """The course's test set-up: the two plugins, sample data, the real data."""
-import os
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
 from failurelab import sampledata
+from failurelab.scratch import FULL_DATA
 
 pytest_plugins = ["failurelab.plugin", "failurelab.database"]
 
@@ -13,7 +13,6 @@ pytest_plugins = ["failurelab.plugin", "failurelab.database"]
 settings.register_profile("lab", database=None, deadline=None)
 settings.load_profile("lab")
 
-REAL_DATA = Path(os.environ.get("RETAIL_DATA_DIR", Path(__file__).resolve().parent.parent / "shared" / "data"))
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +36,6 @@ def sample_xlsx(tmp_path, sample_frame) -> Path:
 @pytest.fixture(scope="session")
 def real_data() -> Path:
     """The full real dataset (541,909 rows), where ../shared/data has it."""
-    path = REAL_DATA / "online_retail_full.csv.xz"
-    if not path.exists():
-        pytest.skip(f"real data not found at {path} (set RETAIL_DATA_DIR to its folder)")
-    return path
+    if not FULL_DATA.exists():
+        pytest.skip(f"real data not found at {FULL_DATA} (set RETAIL_DATA_DIR to its folder)")
+    return FULL_DATA

@@ -12,21 +12,17 @@ import argparse
 import statistics
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-from pytest_postgresql.janitor import DatabaseJanitor
-
 from failurelab import pgserver
-from failurelab.database import Database
+from failurelab.database import Database, fresh_database
 
 
 def one_test(server: pgserver.ThrowawayServer) -> float:
-    name = f"bench_{uuid.uuid4().hex[:12]}"
+    admin = Database(server.host, server.port, "postgres", server.user, server.password)
     start = time.perf_counter()
-    with DatabaseJanitor(user=server.user, password=server.password, host=server.host, port=server.port,
-                         dbname=name, template_dbname="template0"):
-        Database(server.host, server.port, name, server.user, server.password).connect().close()
+    with fresh_database(admin, prefix="bench") as fresh:
+        fresh.connect().close()
     return time.perf_counter() - start
 
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,6 +71,12 @@ def existing_server_settings(rootdir: Path) -> dict[str, str] | None:
     return settings if settings.get("DB_HOST") else None
 
 
+def existing_server(settings: dict[str, str]) -> Database:
+    """The Database that DB_* settings name (the one the tests create theirs from)."""
+    return Database(settings["DB_HOST"], int(settings.get("DB_PORT", 5432)), settings.get("DB_NAME", "postgres"),
+                    settings.get("DB_USER", "postgres"), settings.get("DB_PASSWORD", ""))
+
+
 class Provider:
     """Decides the mode at configure time, starts the throwaway server on first use."""
 
@@ -93,9 +101,7 @@ class Provider:
     def admin(self) -> Database:
         """Superuser settings of the server, starting it if needed."""
         if self.existing:
-            s = self.existing
-            return Database(s["DB_HOST"], int(s.get("DB_PORT", 5432)), s.get("DB_NAME", "postgres"),
-                            s.get("DB_USER", "postgres"), s.get("DB_PASSWORD", ""))
+            return existing_server(self.existing)
         if self.server is None:
             if self.required:
                 pytest.fail(f"a database is required here (CI=true or --require-db) but there is {NO_SERVER}", pytrace=False)
@@ -145,13 +151,19 @@ def pg_server(pytestconfig: pytest.Config) -> Database:
     return pytestconfig.stash[PROVIDER].admin()
 
 
+@contextmanager
+def fresh_database(admin: Database, prefix: str = "lab") -> Iterator[Database]:
+    """A new empty database on ``admin``'s server, dropped afterwards (pytest-postgresql's janitor)."""
+    fresh = Database(admin.host, admin.port, f"{prefix}_{uuid.uuid4().hex[:16]}", admin.user, admin.password)
+    with DatabaseJanitor(user=fresh.user, password=fresh.password, host=fresh.host, port=fresh.port,
+                         dbname=fresh.dbname, template_dbname="template0", maintenance_dbname=admin.dbname):
+        yield fresh
+
+
 @pytest.fixture
 def db(pg_server: Database) -> Database:
     """A fresh, empty database of this test's own, dropped afterwards."""
-    fresh = Database(pg_server.host, pg_server.port, f"lab_{uuid.uuid4().hex[:16]}", pg_server.user, pg_server.password)
-    janitor = DatabaseJanitor(user=fresh.user, password=fresh.password, host=fresh.host, port=fresh.port,
-                              dbname=fresh.dbname, template_dbname="template0", maintenance_dbname=pg_server.dbname)
-    with janitor:
+    with fresh_database(pg_server) as fresh:
         yield fresh
 
 

@@ -18,45 +18,23 @@ import argparse
 import importlib.util
 import tempfile
 import time
-import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
-import pandas as pd
 import psycopg2.extras
 
-from failurelab import pgserver, sampledata
-from failurelab.database import existing_server_settings
+from failurelab import sampledata
+from failurelab.scratch import FULL_DATA, scratch_database
 from sessions.session1 import cleaning, config, ingest, load, reader
 
-ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT.parent / "shared" / "data" / "online_retail_full.csv.xz"
 NAIVE = "bronze.naive_load"
 
 
 @contextmanager
-def scratch_database():
-    """Settings of a fresh database on the configured or a throwaway server; dropped afterwards."""
-    server = None
-    if existing_server_settings(Path.cwd()):
-        admin = config.load_config()
-    else:
-        bindir = pgserver.find_bindir()
-        if bindir is None:
-            raise SystemExit("no PostgreSQL: set DB_* (see .env.example) or install the server binaries")
-        server = pgserver.ThrowawayServer(bindir).start()
-        admin = config.Settings(server.host, server.port, "postgres", server.user, server.password)
-    name = f"bench_{uuid.uuid4().hex[:12]}"
-    conn = admin.connect()
-    conn.autocommit = True
-    conn.cursor().execute(f"CREATE DATABASE {name}")
-    try:
-        yield config.Settings(admin.host, admin.port, name, admin.user, admin.password)
-    finally:
-        conn.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        conn.close()
-        if server is not None:
-            server.stop()
+def scratch_settings():
+    """Session 1's settings for a database of the benchmark's own (failurelab.scratch)."""
+    with scratch_database() as db:
+        yield config.Settings(db.host, db.port, db.dbname, db.user, db.password)
 
 
 def timed(fn, *args, **kwargs):
@@ -101,13 +79,13 @@ def load_to_sql(settings, rows):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--data", type=Path, default=FULL_DATA)
     parser.add_argument("--xlsx-rows", type=int, default=100_000,
                         help="rows in the generated .xlsx (writing all 541,909 with openpyxl takes minutes)")
     parser.add_argument("--skip-row-by-row", action="store_true", help="skip the slowest path (about a minute)")
     args = parser.parse_args()
     table = []  # (what, seconds)
-    with scratch_database() as settings:
+    with scratch_settings() as settings:
         conn = settings.connect()
         load.create_schema(conn)
         t_read, frame = timed(reader.read_source, args.data)

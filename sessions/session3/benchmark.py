@@ -3,7 +3,8 @@
     python -m sessions.session3.benchmark [--rows N]   # N > 0: generated rows instead of the real file
 
 Reads ../shared/data/online_retail_full.csv.xz (or $RETAIL_DATA_DIR), splits it
-into one batch per day, and runs the pipeline into a throwaway server. Prints:
+into one batch per day, and runs the pipeline into a database of its own (on the
+DB_* server, else a throwaway one; failurelab.scratch). Prints:
 the first run (every batch loaded, silver built once) and whether it
 reconciles; a second run (every checkpoint verified, nothing written) and
 whether the state is identical; and what silver after every batch would cost.
@@ -11,25 +12,23 @@ whether the state is identical; and what silver after every batch would cost.
 from __future__ import annotations
 
 import argparse
-import os
 import time
-from pathlib import Path
 
-from failurelab import pgserver, sampledata
+from failurelab import sampledata
+from failurelab.scratch import FULL_DATA, scratch_database
 from sessions.session1 import reader
 from sessions.session1.config import Settings
 from sessions.session2 import transform
 from sessions.session3 import db, pipeline
 from sessions.session3.snapshot import digest
 
-DATA = Path(os.environ.get("RETAIL_DATA_DIR", Path(__file__).resolve().parents[3] / "shared" / "data"))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=0, help="use N generated rows instead of the real file")
     args = parser.parse_args()
-    path = DATA / "online_retail_full.csv.xz"
+    path = FULL_DATA
     start = time.perf_counter()
     if args.rows or not path.exists():
         frame, source = sampledata.generate(args.rows or 541_909), "generated"
@@ -39,12 +38,8 @@ def main() -> None:
     prep_s = time.perf_counter() - start
     print(f"input: {len(frame):,} rows from {source} -> {len(batches)} daily batches "
           f"({prep_s:.1f} s to read and split)")
-    bindir = pgserver.find_bindir()
-    if bindir is None:
-        raise SystemExit("no PostgreSQL server binaries found; see docs/setup.md")
-    server = pgserver.ThrowawayServer(bindir).start()
-    try:
-        settings = Settings(server.host, server.port, "postgres", server.user, server.password)
+    with scratch_database() as scratch:
+        settings = Settings(scratch.host, scratch.port, scratch.dbname, scratch.user, scratch.password)
         tick = lambda line: print(line, flush=True) if line.startswith(("[  1/", "[ 50/", "[100/", "[200/", "[300/")) \
             else None
         first = pipeline.run_batches(settings, batches, progress=tick)
@@ -74,8 +69,6 @@ def main() -> None:
         conn.close()
         if not (reconciles and same and not second.loaded and not second.silver_built):
             raise SystemExit("FAILED: the pipeline did not reconcile or the second run changed something")
-    finally:
-        server.stop()
 
 
 if __name__ == "__main__":
