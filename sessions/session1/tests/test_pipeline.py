@@ -1,9 +1,8 @@
 """The pipeline end to end on generated data: every CSV shape, xlsx, idempotency."""
-import pandas as pd
 import pytest
 
 from failurelab import sampledata
-from sessions.session1 import ingest, load, reader
+from sessions.session1 import ingest, load
 
 BRONZE_ROWS = "SELECT source_line, invoice_no, stock_code, description, quantity, invoice_date, unit_price, " \
               "customer_id, country, is_cancellation, is_duplicate FROM bronze.raw_transactions " \

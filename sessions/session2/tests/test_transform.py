@@ -1,7 +1,6 @@
 """The transform end to end: report, scope, connection handling, CLI, real data."""
 from datetime import date
 
-import pandas as pd
 import pytest
 
 from sessions.session1 import reader
