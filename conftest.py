@@ -5,7 +5,7 @@ import pytest
 from hypothesis import settings
 
 from failurelab import sampledata
-from failurelab.scratch import FULL_DATA
+from failurelab.sampledata import FULL_DATA
 
 pytest_plugins = ["failurelab.plugin", "failurelab.database"]
 

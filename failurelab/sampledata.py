@@ -11,12 +11,16 @@ always included. ``write_csv`` writes the shapes real exports come in.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
 
+# The real file, never part of the repository: beside it in ../shared/data, or in $RETAIL_DATA_DIR.
+FULL_DATA = Path(os.environ.get("RETAIL_DATA_DIR", Path(__file__).resolve().parents[2] / "shared" / "data")) \
+    / "online_retail_full.csv.xz"
 COLUMNS = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"]
 PRODUCTS = [  # (stock code, description, unit price): real catalogue lines
     ("85123A", "WHITE HANGING HEART T-LIGHT HOLDER", 2.55), ("71053", "WHITE METAL LANTERN", 3.39),

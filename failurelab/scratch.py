@@ -1,4 +1,4 @@
-"""What the benchmark scripts share with the tests: the real data, and a database of their own.
+"""A database of its own for a script (the benchmarks), the way the tests get theirs.
 
 ``scratch_database()`` works like the tests' ``db`` fixture outside pytest: a
 fresh database on the server DB_* names (environment or .env), else on a
@@ -6,7 +6,6 @@ throwaway server from local binaries, dropped (and the server stopped) at the en
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,8 +14,6 @@ from failurelab import pgserver
 from failurelab.database import NO_SERVER, Database, existing_server, existing_server_settings, fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
-REAL_DATA = Path(os.environ.get("RETAIL_DATA_DIR", ROOT.parent / "shared" / "data"))
-FULL_DATA = REAL_DATA / "online_retail_full.csv.xz"
 
 
 @contextmanager

@@ -24,7 +24,8 @@ from pathlib import Path
 import psycopg2.extras
 
 from failurelab import sampledata
-from failurelab.scratch import FULL_DATA, scratch_database
+from failurelab.sampledata import FULL_DATA
+from failurelab.scratch import scratch_database
 from sessions.session1 import cleaning, config, ingest, load, reader
 
 NAIVE = "bronze.naive_load"

@@ -15,7 +15,8 @@ from datetime import date
 
 
 from failurelab import sampledata
-from failurelab.scratch import FULL_DATA, scratch_database
+from failurelab.sampledata import FULL_DATA
+from failurelab.scratch import scratch_database
 from sessions.session1 import reader
 from sessions.session1.ingest import ingest_frame
 from sessions.session1.load import create_schema

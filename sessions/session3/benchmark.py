@@ -15,7 +15,8 @@ import argparse
 import time
 
 from failurelab import sampledata
-from failurelab.scratch import FULL_DATA, scratch_database
+from failurelab.sampledata import FULL_DATA
+from failurelab.scratch import scratch_database
 from sessions.session1 import reader
 from sessions.session1.config import Settings
 from sessions.session2 import transform
