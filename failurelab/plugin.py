@@ -148,7 +148,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         side = next((s for s in ("wrong", "right") if item.name.startswith(f"test_{s}_")), None)
         report.failure_case = {"session": case.session, "case": case.name, "side": side}
         seen = item.stash.get(SEEN, None)
-        if side == "wrong" and report.passed and seen and seen.seen:
+        shown = item.config.getoption("capture") == "no"  # only -s prints it: build it only then
+        if side == "wrong" and report.passed and seen and seen.seen and shown:
             encoding = getattr(sys.__stdout__, "encoding", None) or "ascii"
             sym = symbols(encoding)
             happened = what_happened(item.name, seen.seen, sym)
