@@ -7,22 +7,21 @@
   happened.
 * with ``-s`` each wrong-hand test prints the case's explanation block; without
   it, one summary line at the end.
-* ``--student`` hands the right-hand tests the student's module instead of the
-  reference fix (the ``solution`` fixture), and ends with progress per session.
+* with ``--student`` (see ``failurelab.grading``, which hands the right-hand
+  tests their fix) it ends with progress per session.
 """
 from __future__ import annotations
 
-import importlib
 import re
 import sys
 import textwrap
 from collections import defaultdict
 from contextlib import contextmanager
-from types import SimpleNamespace
 
 import pytest
 
 from failurelab.cases import CATEGORIES, Case
+from failurelab.grading import case_of
 
 SYMBOLS = {"error": ("❌", "[X]"), "why": ("📚", "[WHY]"), "fix": ("🔧", "[FIX]"), "right": ("✅", "[OK]")}
 _SECRET = re.compile(
@@ -67,18 +66,6 @@ def describe(exc: BaseException) -> str:
     return redact(f"{kind}{code}: {str(exc).strip()}")
 
 
-def _case_of(item: pytest.Item) -> Case | None:
-    module = getattr(item, "module", None)
-    if module is None or item.get_closest_marker("failure_case") is None:
-        return None
-    return Case(module)
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--student", action="store_true", default=False,
-                     help="run the right-hand tests against your own fixes in sessions/*/student/")
-
-
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "failure_case(category, fix): a module teaching one failure; fix names the "
                             "reference fix function(s). Example: pytestmark = pytest.mark.failure_case("
@@ -106,18 +93,6 @@ def failure(request: pytest.FixtureRequest) -> Failure:
     return request.node.stash[SEEN]
 
 
-@pytest.fixture
-def solution(request: pytest.FixtureRequest) -> SimpleNamespace:
-    """The fix under test: the reference fix, or with --student the student's own."""
-    case = _case_of(request.node)
-    if case is None:
-        raise pytest.UsageError("the solution fixture is for failure_case modules")
-    if not request.config.getoption("student"):
-        return SimpleNamespace(**{fn.__name__: fn for fn in case.fixes})
-    student = importlib.import_module(case.student_module)
-    return SimpleNamespace(**{fn.__name__: getattr(student, fn.__name__) for fn in case.fixes})
-
-
 def _para(text: str) -> str:
     return textwrap.fill(text, width=88, initial_indent="   ", subsequent_indent="   ")
 
@@ -143,7 +118,7 @@ def explanation(case: Case, happened: str, sym: dict[str, str], student: bool) -
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
-    case = _case_of(item)
+    case = case_of(item)
     if case is not None and report.when == "call":
         side = next((s for s in ("wrong", "right") if item.name.startswith(f"test_{s}_")), None)
         report.failure_case = {"session": case.session, "case": case.name, "side": side}
@@ -181,7 +156,7 @@ class CaseReporter:
         self.outcomes[key][info["side"]].append(report.passed)
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
-        if not self.outcomes:
+        if not self.outcomes or self.config.getoption("attempts"):  # grading.Verdicts sums those up
             return
         if self.config.getoption("student"):
             terminalreporter.section("your fixes")

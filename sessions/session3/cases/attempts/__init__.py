@@ -1,0 +1,1 @@
+"""Attempts at this session's cases: fixes a student might write, with the verdict due (spoilers)."""
