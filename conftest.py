@@ -7,7 +7,7 @@ from hypothesis import settings
 from failurelab import sampledata
 from failurelab.sampledata import FULL_DATA
 
-pytest_plugins = ["failurelab.grading", "failurelab.plugin", "failurelab.database"]
+pytest_plugins = ["failurelab.grading", "failurelab.studentmode", "failurelab.plugin", "failurelab.database"]
 
 # No example database: a run leaves nothing behind in the working tree.
 settings.register_profile("lab", database=None, deadline=None)

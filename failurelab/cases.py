@@ -23,7 +23,8 @@ CATEGORIES = {
     "business_logic": "the data is well-formed but breaks a rule of the business or the model",
 }
 SECTIONS = ("Scenario", "Why", "Fix")
-_SECTION = re.compile(rf"^({'|'.join(SECTIONS)}):\s*$", re.M)
+_SECTION = re.compile(rf"^({'|'.join(SECTIONS)}|Hints):\s*$", re.M)
+_HINT = re.compile(r"^- ", re.M)
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,15 @@ class Expectation:
     error: str
     pgcode: str | None
     match: str | None
+
+
+def _pattern(node: ast.expr):
+    """A keyword's value as written: a constant as is, an f-string regex with each {value} as ``.+?``."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) else ".+?" for v in node.values)
+    return ast.unparse(node)
 
 
 @dataclass(frozen=True)
@@ -66,10 +76,20 @@ class Case:
     def title(self) -> str:
         return (self.module.__doc__ or "").strip().splitlines()[0].rstrip(".")
 
+    def _parts(self) -> dict[str, str]:
+        parts = _SECTION.split(inspect.cleandoc(self.module.__doc__ or ""))
+        return dict(zip(parts[1::2], parts[2::2]))
+
     @property
     def sections(self) -> dict[str, str]:
-        parts = _SECTION.split(inspect.cleandoc(self.module.__doc__ or ""))
-        return {head: " ".join(body.split()) for head, body in zip(parts[1::2], parts[2::2])}
+        """Scenario, Why and Fix: the explanation, one paragraph each."""
+        return {head: " ".join(body.split()) for head, body in self._parts().items() if head in SECTIONS}
+
+    @property
+    def hints(self) -> list[str]:
+        """The ``Hints:`` section's items (each starts with "- "), gentlest first, none of them the answer."""
+        items = _HINT.split(inspect.cleandoc(self._parts().get("Hints", "")))
+        return [" ".join(item.split()) for item in items if item.strip()]
 
     @property
     def student_module(self) -> str:
@@ -81,8 +101,7 @@ class Case:
         for node in ast.walk(ast.parse(inspect.getsource(self.module))):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                     and node.func.attr == "expect" and ast.unparse(node.func.value) == "failure"):
-                kw = {k.arg: ast.literal_eval(k.value) if isinstance(k.value, ast.Constant) else ast.unparse(k.value)
-                      for k in node.keywords}
+                kw = {k.arg: _pattern(k.value) for k in node.keywords}
                 found.append(Expectation(ast.unparse(node.args[0]), kw.get("pgcode"), kw.get("match")))
         return found
 
@@ -97,9 +116,20 @@ class Case:
         return out
 
 
+def course_order(session_cases: str) -> tuple[str, ...]:
+    """A session's case names in the order students meet them (``COURSE_ORDER`` of its ``cases`` package)."""
+    return tuple(importlib.import_module(session_cases).COURSE_ORDER)
+
+
 def discover(root: Path | None = None) -> list[Case]:
-    """All cases of all sessions, in session and name order."""
+    """All cases of all sessions, in course order: session by session, each in its COURSE_ORDER."""
     root = root or Path(__file__).resolve().parent.parent
-    modules = sorted(root.glob("sessions/session*/cases/test_*.py"))
-    names = [".".join(p.relative_to(root).with_suffix("").parts) for p in modules]
-    return [Case(importlib.import_module(n)) for n in names]
+    cases = []
+    for folder in sorted(root.glob("sessions/session*/cases"), key=lambda p: int(p.parent.name[7:] or 0)):
+        package = ".".join(folder.relative_to(root).parts)
+        found = {p.stem.removeprefix("test_") for p in folder.glob("test_*.py")}
+        order = course_order(package)
+        if set(order) != found:  # a case missing from the order would never be met
+            raise ValueError(f"{package}.COURSE_ORDER lists {sorted(set(order))}, the folder has {sorted(found)}")
+        cases += [Case(importlib.import_module(f"{package}.test_{name}")) for name in order]
+    return cases

@@ -50,6 +50,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--attempts", action="store_true", default=False,
                     help="grade every case's catalogue of attempts (sessions/*/cases/attempts/): each wrong "
                          "attempt must fail a right-hand test, each right one pass them all")
+    group.addoption("--attempts-dir", metavar="DIR", default=None,
+                    help="with --attempts, grade the attempts in DIR/<session>/<case>.py instead of the catalogue "
+                         "(e.g. a held-out set, or fixes collected from a class)")
     group.addoption("--fix-timeout", type=float, default=20.0, metavar="SECONDS",
                     help="with --student or --attempts, stop a fix that runs longer than this (default 20)")
 
@@ -62,7 +65,11 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if metafunc.config.getoption("attempts") and "solution" in metafunc.fixturenames:
         case = Case(metafunc.module)
-        every = attempts(case)
+        every = attempts(case, metafunc.config.getoption("attempts_dir"))
+        if not every:  # nothing to grade for this case here
+            metafunc.parametrize("solution", [pytest.param(None, marks=pytest.mark.skip(reason="no attempts"))],
+                                 indirect=True)
+            return
         metafunc.parametrize("solution", every, ids=[a.id for a in every], indirect=True)
 
 
@@ -131,10 +138,13 @@ def pytest_runtest_call(item: pytest.Item):
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
+    case = case_of(item)
+    said = call.excinfo.exconly().strip().splitlines()[0][:200] if call.excinfo else ""
+    if case is not None and item.config.getoption("student"):
+        report.exercise, report.said = f"{case.session}/{case.name}", said.removeprefix("Failed: ")
     fix = item.stash.get(FIX, None)
     if report.when == "call" and fix is not None and fix.attempt is not None:
         a = fix.attempt
-        said = call.excinfo.exconly().strip().splitlines()[0][:200] if call.excinfo else ""
         report.attempt = {"case": a.case, "name": a.name, "verdict": a.verdict, "why": a.why,
                           "caught_by": a.caught_by, "test": item.originalname, "said": said}
         if a.verdict == WRONG and report.failed:  # expected: this attempt is wrong

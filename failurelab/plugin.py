@@ -98,6 +98,9 @@ def _para(text: str) -> str:
 
 
 def what_happened(test: str, errors: list[BaseException], sym: dict[str, str]) -> str:
+    if not errors:  # the worst kind: nothing raised, the test shows what went wrong silently
+        said = test.removeprefix("test_wrong_").replace("_", " ")
+        return f"{sym['error']} WHAT HAPPENED in {test} (no error at all: a silent failure)\n   {said}"
     lines = [f"{sym['error']} WHAT HAPPENED in {test} (the real error)"]
     return "\n".join(lines + [f"   {describe(e)}".replace("\n", "\n   ") for e in errors])
 
@@ -124,10 +127,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         report.failure_case = {"session": case.session, "case": case.name, "side": side}
         seen = item.stash.get(SEEN, None)
         shown = item.config.getoption("capture") == "no"  # only -s prints it: build it only then
-        if side == "wrong" and report.passed and seen and seen.seen and shown:
+        if side == "wrong" and report.passed and shown:
             encoding = getattr(sys.__stdout__, "encoding", None) or "ascii"
             sym = symbols(encoding)
-            happened = what_happened(item.name, seen.seen, sym)
+            happened = what_happened(item.name, seen.seen if seen else [], sym)
             texts = {"happened": happened, "text": explanation(case, happened, sym, item.config.getoption("student"))}
             # a message may carry a £ or an accent the terminal cannot show: escape, never crash
             report.failure_case.update({k: v.encode(encoding, "backslashreplace").decode(encoding)
@@ -141,6 +144,7 @@ class CaseReporter:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.outcomes: dict[tuple[str, str], dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
+        self.told: set[tuple[str, str]] = set()  # cases whose whole block was printed
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         info = getattr(report, "failure_case", None)
@@ -148,25 +152,17 @@ class CaseReporter:
             return
         key = (info["session"], info["case"])
         if self.config.getoption("capture") == "no" and info.get("text"):
-            # the whole block once per case; a case's further wrong-hand tests add their error only
-            told = any(self.outcomes[key]["wrong"])
+            # the whole block once per case, whichever test comes first; the others add what they saw
             tr = self.config.pluginmanager.get_plugin("terminalreporter")
             tr.write_line("")
-            tr.write_line(info["happened"] if told else info["text"])
+            tr.write_line(info["happened"] if key in self.told else info["text"])
+            self.told.add(key)
         self.outcomes[key][info["side"]].append(report.passed)
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
         if not self.outcomes or self.config.getoption("attempts"):  # grading.Verdicts sums those up
             return
-        if self.config.getoption("student"):
-            terminalreporter.section("your fixes")
-            per_session = defaultdict(lambda: [0, 0])
-            for (session, _), sides in sorted(self.outcomes.items()):
-                if sides["right"]:
-                    per_session[session][0] += all(sides["right"])
-                    per_session[session][1] += 1
-            for session, (fixed, total) in sorted(per_session.items()):
-                terminalreporter.write_line(f"{session}: {fixed}/{total} fixed")
+        if self.config.getoption("student"):  # failurelab.studentmode sums those up
             return
         wrong = [all(s["wrong"]) for s in self.outcomes.values() if s["wrong"]]
         right = [all(s["right"]) for s in self.outcomes.values() if s["right"]]
