@@ -11,13 +11,13 @@ The business rules (why each one):
 * quantity must be a whole number and not 0 (a line of nothing is a typo);
   unit_price a number; invoice_date a date (ISO ``2010-12-01 08:26:00`` or the
   US export's ``12/1/2010 8:26``, month first, both without a time zone: the
-  shop's local time); customer_id empty or a whole
-  number (``17850`` and ``17850.0`` are the same customer).
-* unit_price within [0, 10000] (the course's price rule). It quarantines the
-  two ``-11062.06`` bad-debt adjustments and their ``+11062.06`` twin, the
-  ``38970`` manual entry (cancelled) and eight AMAZONFEE accounting lines: real
-  events, but not product sales; a person
-  decides about them from ``bronze.rejected_rows``.
+  shop's local time); customer_id empty (a guest checkout) or a positive
+  whole number (``17850`` and ``17850.0`` are the same customer).
+* unit_price within [0, 10000], both bounds valid (the course's price rule,
+  ``price_out_of_range``). It quarantines the two ``-11062.06`` bad-debt
+  adjustments and their ``+11062.06`` twin, the ``38970`` manual entry
+  (cancelled) and eight AMAZONFEE accounting lines: real events, but not
+  product sales; a person decides about them from ``bronze.rejected_rows``.
 * a cancellation (invoice_no starting with ``C``) is a real business event: it
   is KEPT and flagged ``is_cancellation``; only a cancellation with a positive
   quantity contradicts itself and is rejected.
@@ -96,6 +96,16 @@ def _dates(s: pd.Series) -> pd.Series:
     return out
 
 
+def price_out_of_range(price: pd.Series) -> pd.Series:
+    """The course's price rule: True where a unit price lies outside [PRICE_MIN, PRICE_MAX].
+
+    Both bounds are valid (0 is a free item, 10000 the dearest line the shop
+    sells). A NaN price (not a number) is False here: the invalid_unit_price
+    rule, checked before this one, has rejected its row already.
+    """
+    return (price < PRICE_MIN) | (price > PRICE_MAX)
+
+
 def _raw_json(frame: pd.DataFrame) -> list[str]:
     return [json.dumps({k: (None if pd.isna(v) else str(v)) for k, v in row.items()}, ensure_ascii=False)
             for row in frame.to_dict("records")]
@@ -124,7 +134,7 @@ def clean(frame: pd.DataFrame) -> Cleaned:
         ("invalid_unit_price", price.isna() | ~np.isfinite(price)),
         ("invalid_customer_id", _present(src["CustomerID"]) & ~(whole(customer) & (customer > 0))),
         ("zero_quantity", quantity == 0),
-        ("price_out_of_range", (price < PRICE_MIN) | (price > PRICE_MAX)),
+        ("price_out_of_range", price_out_of_range(price)),
         ("cancellation_not_negative", cancel & (quantity > 0)),
     ]
     reason = pd.Series(pd.NA, index=out.index, dtype="object")

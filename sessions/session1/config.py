@@ -61,7 +61,7 @@ def load_config(env: Mapping[str, str] | None = None, dotenv: str | os.PathLike 
     port = values["DB_PORT"].strip()
     if not port.isdigit() or not 0 < int(port) < 65536:
         raise ConfigError(f"DB_PORT must be a TCP port number (1-65535), got {port!r}")
-    timeout = (values.get("DB_STATEMENT_TIMEOUT_MS") or str(STATEMENT_TIMEOUT_MS)).strip()
+    timeout = (values.get("DB_STATEMENT_TIMEOUT_MS") or "").strip() or str(STATEMENT_TIMEOUT_MS)  # blank: default
     if not timeout.isdigit():
         raise ConfigError(f"DB_STATEMENT_TIMEOUT_MS must be milliseconds (a whole number), got {timeout!r}")
     return Settings(values["DB_HOST"].strip(), int(port), values["DB_NAME"].strip(), values["DB_USER"].strip(),

@@ -107,3 +107,6 @@ def run_with_budget(conn, sql: str, params: tuple | None = None, *, budget_ms: i
         conn.rollback()
         raise StepTimedOut(f"step '{step}' ran past its budget of {budget_ms} ms (statement_timeout) and was "
                            "cancelled; split it into smaller batches or give this step a larger budget") from err
+    except BaseException:
+        conn.rollback()  # any other error ends the step's transaction too: the connection stays usable
+        raise

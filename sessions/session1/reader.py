@@ -13,6 +13,7 @@ import io
 import lzma
 import os
 import zipfile
+import zlib
 from pathlib import Path
 
 import pandas as pd
@@ -68,12 +69,15 @@ def check_xlsx(path: str | os.PathLike) -> Path:
         with zipfile.ZipFile(path) as archive:
             broken = archive.testzip()
             names = set(archive.namelist())
-    except (zipfile.BadZipFile, EOFError, OSError) as err:
-        raise UnreadableSource(f"{path} is a damaged .xlsx ({err}): probably truncated by an interrupted "
-                               "download or copy; re-download or re-export it") from err
-    if broken or "xl/workbook.xml" not in names:
-        raise UnreadableSource(f"{path} is a zip archive but not a complete .xlsx "
-                               f"({'damaged member ' + broken if broken else 'no xl/workbook.xml'}); re-export it")
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as err:  # zlib: a part's bytes are damaged
+        raise UnreadableSource(f"{path} is a damaged .xlsx ({err}): probably truncated or corrupted by an "
+                               "interrupted download or copy; re-download or re-export it") from err
+    if broken:
+        raise UnreadableSource(f"{path} is a damaged .xlsx (its part {broken} does not match its checksum): "
+                               "corrupted in a download or copy; re-download or re-export it")
+    if "xl/workbook.xml" not in names:
+        raise UnreadableSource(f"{path} is a zip archive but not an .xlsx: no xl/workbook.xml in it (another "
+                               "document or a zipped file renamed .xlsx?); re-export it as an Excel workbook")
     return path
 
 
