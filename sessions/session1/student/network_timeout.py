@@ -1,6 +1,35 @@
 """Your fix for network_timeout: decide how long is too long, step by step.
 
 Run: pytest --student sessions/session1 -k network_timeout -s
+
+connection_params(settings) returns the keyword arguments for
+psycopg2.connect(**params): host, port, dbname, user, password, and both
+limits taken from the settings (never hard-coded):
+
+* connect_timeout = settings.connect_timeout (seconds to reach the server);
+* options = "-c statement_timeout=<settings.statement_timeout_ms>" (the
+  server then runs the connection with that many milliseconds per statement:
+  SHOW statement_timeout says e.g. "4321ms").
+
+Other keys (application_name, keepalives ...) are allowed.
+
+run_with_budget(conn, sql, params=None, *, budget_ms, step) runs ONE step on a
+normal (not autocommit) connection, in a transaction of its own:
+
+* statement_timeout is budget_ms for this step only (SET LOCAL, or
+  set_config('statement_timeout', '<n>ms', true)): PostgreSQL itself cancels
+  the statement when the budget runs out, so nothing keeps running on the
+  server. Afterwards the connection has its own statement_timeout again.
+* It runs sql with params and returns its rows as a list of tuples ([] for a
+  statement without a result, e.g. CREATE TABLE), after COMMIT: other
+  connections see the step's work once it returns.
+* Past the budget (psycopg2.errors.QueryCanceled): roll back and raise
+  sessions.session1.load.StepTimedOut from that error, with a message that
+  starts "step '<step>' ran past its budget of <budget_ms> ms", e.g. "step
+  'load all at once' ran past its budget of 300 ms (statement_timeout) and was
+  cancelled; split it into smaller batches or give this step a larger budget".
+* Any other error (e.g. DivisionByZero): roll back and let it through
+  unchanged. Either way the connection is left idle and usable.
 """
 from __future__ import annotations
 
@@ -19,6 +48,8 @@ def connection_params(settings: Settings) -> dict:
 def run_with_budget(conn, sql: str, params: tuple | None = None, *, budget_ms: int, step: str) -> list[tuple]:
     # TODO(network_timeout): in one transaction, SET LOCAL statement_timeout to
     # budget_ms (SELECT set_config('statement_timeout', '500ms', true)), run sql,
-    # fetch its rows, commit. On psycopg2.errors.QueryCanceled roll back and raise
-    # StepTimedOut("step '<step>' ran past its budget of <budget_ms> ms ...").
+    # fetch its rows ([] without a result), commit. On
+    # psycopg2.errors.QueryCanceled roll back and raise StepTimedOut("step
+    # '<step>' ran past its budget of <budget_ms> ms ...") from it; on any other
+    # error roll back and re-raise it.
     raise NotImplementedError("TODO(network_timeout): write run_with_budget")
