@@ -1,6 +1,7 @@
 """Session 2's fixtures: a bronze layer loaded the way session 1 loads it."""
 import pandas as pd
 import pytest
+from psycopg2 import extensions
 
 from failurelab import sampledata
 
@@ -39,3 +40,31 @@ def add_batch(conn, day: str, **kwargs) -> pd.DataFrame:
     batch = next_batch(day, **kwargs)
     ingest_frame(conn, batch, f"batch_{day}.csv")
     return batch
+
+
+_STATES = {extensions.TRANSACTION_STATUS_IDLE: "idle (nothing open)",
+           extensions.TRANSACTION_STATUS_INTRANS: "an open transaction (a statement ran, nothing committed "
+                                                  "or rolled back)",
+           extensions.TRANSACTION_STATUS_INERROR: "an aborted transaction (an error was not rolled back)"}
+IDLE = _STATES[extensions.TRANSACTION_STATUS_IDLE]
+
+
+def transaction_state(conn) -> str:
+    """The connection's transaction status in words: IDLE, or what is left open."""
+    return _STATES.get(conn.info.transaction_status, f"status {conn.info.transaction_status}")
+
+
+def hand_batch(rows, day_time: str = "10:00") -> pd.DataFrame:
+    """A hand-made batch in the source's shape: rows of (invoice, code, quantity, price, day[, description])."""
+    out = []
+    for i, (invoice, code, quantity, price, day, *description) in enumerate(rows):
+        out.append((invoice, code, description[0] if description else "HAND MADE LINE", quantity,
+                    pd.Timestamp(f"{day} {day_time}") + pd.Timedelta(minutes=i), price, 17850.0, "United Kingdom"))
+    return pd.DataFrame(out, columns=sampledata.COLUMNS)
+
+
+def add_rows(conn, source_file: str, rows) -> pd.DataFrame:
+    """Ingest ``hand_batch(rows)`` into bronze as the source file ``source_file``."""
+    frame = hand_batch(rows)
+    ingest_frame(conn, frame, source_file)
+    return frame

@@ -14,13 +14,22 @@ Fix:
     description by a written rule) and upsert with INSERT … ON CONFLICT
     (stock_code) DO UPDATE, which overwrites and keeps the surrogate key.
     When history matters, SCD type 2 closes the old version and opens a new one.
+Hints:
+    - Decide what you will write before writing anything: a duplicate found
+      half-way leaves half a batch written.
+    - INSERT … ON CONFLICT … DO UPDATE can take a WHERE; the cursor's rowcount
+      then counts only the rows really written.
+    - SCD2 compares each row with the CURRENT version of its code (valid_to IS
+      NULL) only; a closed version is history and never changes.
 """
 from datetime import datetime, timezone
 
 import psycopg2
 import pytest
 
+from failurelab.expect import must_raise
 from sessions.session2 import runner, scd
+from sessions.session2.conftest import IDLE, transaction_state
 
 pytestmark = pytest.mark.failure_case("business_logic", fix=[scd.scd1_upsert, scd.scd2_upsert])
 
@@ -29,6 +38,9 @@ INSERT INTO silver.dim_product (stock_code, description, is_product, source_code
 SELECT DISTINCT upper(btrim(stock_code)), btrim(description), true, ARRAY[]::text[], 1
 FROM bronze.raw_transactions WHERE description IS NOT NULL"""
 WHITE, CREAM = "WHITE HANGING HEART T-LIGHT HOLDER", "CREAM HANGING HEART T-LIGHT HOLDER"
+PARASOL = "EDWARDIAN PARASOL BLACK"
+PRODUCTS = "SELECT product_key, stock_code, description FROM silver.dim_product ORDER BY product_key"
+HISTORY = "SELECT stock_code, description, valid_from, valid_to FROM silver.dim_product_history ORDER BY 1, 3"
 
 
 def test_wrong_duplicate_dimension_distinct_pairs_violate_the_unique_code(bronze, failure):
@@ -41,25 +53,82 @@ def test_wrong_duplicate_dimension_distinct_pairs_violate_the_unique_code(bronze
     bronze.rollback()
 
 
-def test_right_duplicate_dimension_scd1_overwrites_in_place_and_keeps_the_key(conn, solution):
+def read(db, query):
+    """What another connection sees: only committed rows."""
+    other = db.connect()
+    try:
+        with other.cursor() as cur:
+            cur.execute(query)
+            return cur.fetchall()
+    finally:
+        other.close()
+
+
+def test_right_duplicate_dimension_scd1_overwrites_in_place_and_keeps_the_key(db, conn, solution):
     runner.run_file(conn, runner.SQL_DIR / "00_schema.sql")
-    assert solution.scd1_upsert(conn, [("85123A", WHITE), ("15056BL", "EDWARDIAN PARASOL BLACK")]) == 2
-    assert solution.scd1_upsert(conn, [("85123A", CREAM)]) == 1
-    assert solution.scd1_upsert(conn, [("85123A", CREAM)]) == 0  # nothing changed: nothing written
-    with conn.cursor() as cur:
-        cur.execute("SELECT product_key, description FROM silver.dim_product ORDER BY product_key")
-        assert cur.fetchall() == [(1, CREAM), (2, "EDWARDIAN PARASOL BLACK")]
-    with pytest.raises(ValueError, match="one row per stock_code"):
-        solution.scd1_upsert(conn, [("85123A", WHITE), ("85123A", "?")])
+    written = solution.scd1_upsert(conn, [("85123A", WHITE), ("15056BL", PARASOL)])
+    assert written == 2, f"scd1_upsert of two new codes should return 2 (rows written); it returned {written!r}"
+    assert transaction_state(conn) == IDLE, f"scd1_upsert should commit; the connection is in {transaction_state(conn)}"
+    first = {code: (key, description) for key, code, description in read(db, PRODUCTS)}
+    assert {code: d for code, (_, d) in first.items()} == {"85123A": WHITE, "15056BL": PARASOL}, (
+        f"after the first upsert another connection should see 85123A and 15056BL, committed; it sees {first}")
+    written = solution.scd1_upsert(conn, [("85123A", CREAM), ("15056BL", PARASOL), ("22423", "REGENCY CAKESTAND")])
+    assert written == 2, (f"renaming 85123A, keeping 15056BL as it was and adding 22423 writes 2 rows; "
+                          f"scd1_upsert returned {written!r}")
+    written = solution.scd1_upsert(conn, [("85123A", CREAM)])
+    assert written == 0, f"an upsert that changes nothing should write nothing and return 0; it returned {written!r}"
+    now = {code: (key, description) for key, code, description in read(db, PRODUCTS)}
+    keys = {key for key, _ in first.values()}
+    assert (now.keys() == {"85123A", "15056BL", "22423"} and now["85123A"] == (first["85123A"][0], CREAM)
+            and now["15056BL"] == first["15056BL"] and now["22423"][0] not in keys), (
+        "SCD1 overwrites the description in place: 85123A keeps its product_key "
+        f"{first['85123A'][0]} with the new description, 15056BL is untouched, 22423 gets a new key; "
+        f"(product_key, description) per code is {now}")
 
 
-def test_right_duplicate_dimension_scd2_keeps_every_version_with_its_validity(conn, solution):
+def test_right_duplicate_dimension_scd1_refuses_two_rows_for_one_code_before_writing(db, conn, solution):
+    runner.run_file(conn, runner.SQL_DIR / "00_schema.sql")
+    solution.scd1_upsert(conn, [("85123A", WHITE)])
+    before = read(db, PRODUCTS)
+    with must_raise(ValueError, "two rows for one stock_code (85123A) must be refused before anything is written"):
+        solution.scd1_upsert(conn, [("22423", "REGENCY CAKESTAND"), ("85123A", CREAM), ("85123A", "?")])
+    conn.commit()  # anything written on the way would be committed now
+    after = read(db, PRODUCTS)
+    assert after == before, f"nothing should be written when the rows are refused: {before} became {after}"
+
+
+def test_right_duplicate_dimension_scd2_keeps_every_version_with_its_validity(db, conn, solution):
+    runner.run_file(conn, runner.SQL_DIR / "00_schema.sql")
+    t1, t2, t3 = (datetime(2010, 12, 1, tzinfo=timezone.utc), datetime(2011, 6, 1, tzinfo=timezone.utc),
+                  datetime(2011, 9, 1, tzinfo=timezone.utc))
+    opened = solution.scd2_upsert(conn, [("85123A", WHITE), ("15056BL", PARASOL)], t1)
+    assert opened == 2, f"the first scd2_upsert of two codes opens 2 versions; it returned {opened!r}"
+    assert transaction_state(conn) == IDLE, f"scd2_upsert should commit; the connection is in {transaction_state(conn)}"
+    opened = solution.scd2_upsert(conn, [("85123A", CREAM), ("15056BL", PARASOL)], t2)
+    assert opened == 1, f"renaming 85123A (15056BL unchanged) opens 1 version; scd2_upsert returned {opened!r}"
+    opened = solution.scd2_upsert(conn, [("85123A", CREAM)], t2)
+    assert opened == 0, f"a re-run that changes nothing opens no version; scd2_upsert returned {opened!r}"
+    opened = solution.scd2_upsert(conn, [("85123A", WHITE)], t3)
+    assert opened == 1, (f"renaming 85123A back to its first description is a change too: 1 version; "
+                         f"scd2_upsert returned {opened!r}")
+    history = read(db, HISTORY)
+    assert history == [("15056BL", PARASOL, t1, None), ("85123A", WHITE, t1, t2), ("85123A", CREAM, t2, t3),
+                       ("85123A", WHITE, t3, None)], (
+        "silver.dim_product_history should hold every version (stock_code, description, valid_from, valid_to), "
+        f"closed at the time of the change, the current one with valid_to NULL; another connection sees {history}")
+
+
+def test_right_duplicate_dimension_scd2_allows_one_current_version_per_code(conn, solution):
     runner.run_file(conn, runner.SQL_DIR / "00_schema.sql")
     t1, t2 = datetime(2010, 12, 1, tzinfo=timezone.utc), datetime(2011, 6, 1, tzinfo=timezone.utc)
-    assert solution.scd2_upsert(conn, [("85123A", WHITE)], t1) == 1
-    assert solution.scd2_upsert(conn, [("85123A", CREAM)], t2) == 1
-    assert solution.scd2_upsert(conn, [("85123A", CREAM)], t2) == 0  # a re-run adds no version
-    with conn.cursor() as cur:
-        cur.execute("SELECT description, valid_from, valid_to FROM silver.dim_product_history ORDER BY version_key")
-        assert cur.fetchall() == [(WHITE, t1, t2), (CREAM, t2, None)]
-
+    solution.scd2_upsert(conn, [("85123A", WHITE)], t1)
+    solution.scd2_upsert(conn, [("85123A", CREAM)], t2)
+    with must_raise(ValueError, "two rows for one stock_code (85123A) must be refused, as in scd1_upsert"):
+        solution.scd2_upsert(conn, [("85123A", WHITE), ("85123A", "?")], t2)
+    conn.rollback()
+    with must_raise(psycopg2.errors.UniqueViolation, "silver.dim_product_history must refuse a second current "
+                    "version of a code (a unique index on stock_code WHERE valid_to IS NULL)"):
+        with conn.cursor() as cur:  # reopen the closed version: two current rows for 85123A
+            cur.execute("UPDATE silver.dim_product_history SET valid_to = NULL "
+                        "WHERE stock_code = '85123A' AND valid_to IS NOT NULL")
+    conn.rollback()

@@ -13,12 +13,21 @@ Fix:
     Load dimensions first, then insert the fact through joins to them, so a
     key can only be one that exists; before that, an orphan-finding query
     (transform.find_orphans) lists bronze rows no dimension row matches.
+Hints:
+    - An inner join never shows the rows that have no partner; a LEFT JOIN
+      keeps them, with NULLs.
+    - Normalise the code the way dim_product does, both to match it and to
+      group by it.
+    - The dimensions always see all of bronze; only the fact is scoped by the
+      days, and no day at all is not the same as every day.
 """
+from datetime import date
+
 import psycopg2
 import pytest
 
 from sessions.session2 import transform
-from sessions.session2.conftest import add_batch
+from sessions.session2.conftest import IDLE, add_batch, add_rows, transaction_state
 
 pytestmark = pytest.mark.failure_case("business_logic", fix=[transform.find_orphans, transform.run])
 
@@ -42,15 +51,101 @@ def test_wrong_referential_integrity_computed_date_key_violates_the_foreign_key(
     bronze.rollback()
 
 
+DEC9, DEC10, DEC11 = date(2011, 12, 9), date(2011, 12, 10), date(2011, 12, 11)
+NEW_DAY = "no dim_date row"
+NEW_PRODUCT = "no dim_product row"
+XMIN = "SELECT date_key, product_key, xmin::text FROM silver.fact_sales_daily ORDER BY 1, 2"
+DEC10_FACT = """SELECT p.stock_code, f.sold_quantity FROM silver.fact_sales_daily f
+                JOIN silver.dim_product p USING (product_key) WHERE f.date_key = 20111210 ORDER BY 1"""
+
+
+def query(conn, sql):
+    with conn.cursor() as cur:
+        cur.execute(sql)
+        rows = cur.fetchall()
+    conn.rollback()
+    return rows
+
+
 def test_right_referential_integrity_finds_orphans_then_loads_dimensions_first(bronze, solution):
     transform.run(bronze)
-    add_batch(bronze, "2011-12-10")
+    add_batch(bronze, "2011-12-10")  # a new day; 23999 is a new product too: the day is what is missing first
     orphans = solution.find_orphans(bronze)
-    assert [(reason, str(day), code, n) for reason, day, code, n in orphans] == [
-        ("no dim_date row", "2011-12-10", "23999", 3), ("no dim_date row", "2011-12-10", "85123A", 3)]
-    solution.run(bronze, [orphans[0][1]])  # refresh just that day: the dimensions come first anyway
-    assert solution.find_orphans(bronze) == []
+    assert transaction_state(bronze) == IDLE, (
+        f"find_orphans should leave no transaction open; the connection is in {transaction_state(bronze)}")
+    due = [(NEW_DAY, DEC10, "23999", 3), (NEW_DAY, DEC10, "85123A", 3)]
+    assert [tuple(row) for row in orphans] == due, (
+        f"find_orphans returned {orphans!r}; due: {due}, one (reason, day as a datetime.date, normalised code, "
+        "lines) per orphan group, the reason 'no dim_date row' when the day is missing, whether or not the product is")
+
+
+def test_right_referential_integrity_orphans_use_the_normalised_code_and_skip_non_products(bronze, solution):
+    transform.run(bronze)
+    add_rows(bronze, "batch_2011-12-09.csv", [
+        ("600001", "85123a", 2, 2.55, "2011-12-09"),      # a known product, spelled in lower case: no orphan
+        ("600001", "23998b", 2, 1.25, "2011-12-09"),      # a new product, two spellings: one orphan, 3 lines
+        ("600002", "23998b", 1, 1.25, "2011-12-09"), ("600003", "23998B", 4, 1.25, "2011-12-09"),
+        ("600003", "DCGS0099", 1, 5.00, "2011-12-09", "Dotcom sale")])  # not a product: never in the fact
+    add_rows(bronze, "batch_2011-12-10.csv", [
+        ("600004", "23997c", 1, 3.00, "2011-12-10"),      # a new day and a new product
+        ("600004", "POST", 1, 18.00, "2011-12-10", "POSTAGE")])  # not a product, on a new day: not an orphan
+    orphans = [tuple(row) for row in solution.find_orphans(bronze)]
+    due = [(NEW_PRODUCT, DEC9, "23998B", 3), (NEW_DAY, DEC10, "23997C", 1)]
+    assert orphans == due, (
+        f"find_orphans returned {orphans!r}; due: {due}. Codes are normalised (upper(btrim(code))) both to match "
+        "dim_product and to group (23998b and 23998B are one product, 85123a is the known 85123A), and only "
+        "product codes count (silver.is_product_code: DCGS0099 and POST are never orphans)")
+
+
+def test_right_referential_integrity_orphans_are_ordered_by_day_and_code_and_limited(bronze, solution):
+    transform.run(bronze)
+    add_rows(bronze, "batch.csv", [
+        ("600001", "ZZ100", 1, 1.00, "2011-12-09"), ("600002", "ZZ100", 1, 1.00, "2011-12-09"),
+        ("600003", "AA100", 1, 1.00, "2011-12-10"), ("600003", "85123A", 1, 2.55, "2011-12-10"),
+        ("600004", "AA100", 1, 1.00, "2011-12-11")])
+    due = [(NEW_PRODUCT, DEC9, "ZZ100", 2), (NEW_DAY, DEC10, "85123A", 1), (NEW_DAY, DEC10, "AA100", 1),
+           (NEW_DAY, DEC11, "AA100", 1)]
+    orphans = [tuple(row) for row in solution.find_orphans(bronze)]
+    assert orphans == due, f"find_orphans returned {orphans!r}; due, ordered by day then code: {due}"
+    first = [tuple(row) for row in solution.find_orphans(bronze, limit=2)]
+    assert first == due[:2], (
+        f"find_orphans(conn, limit=2) returned {first!r}; due: the first 2 groups, {due[:2]}")
+
+
+def test_right_referential_integrity_run_loads_a_new_day_through_refreshed_dimensions(bronze, solution):
+    transform.run(bronze)
+    add_batch(bronze, "2011-12-10")
+    add_batch(bronze, "2012-01-05", codes=("85123A",))  # and the first day of a month the fact has no partition for
+    solution.run(bronze, [DEC10, date(2012, 1, 5)])  # refresh just those days: the dimensions come first anyway
+    assert transaction_state(bronze) == IDLE, f"run should commit; the connection is in {transaction_state(bronze)}"
+    left = transform.find_orphans(bronze)
+    assert left == [], f"after run, every bronze product row should find its dimension rows; orphans: {left}"
+    loaded = query(bronze, DEC10_FACT)
+    assert loaded == [("23999", 9), ("85123A", 9)], (
+        f"the fact of 2011-12-10 should hold 23999 and 85123A, 9 sold each; it holds {loaded}")
+    january = query(bronze, "SELECT sum(sold_quantity) FROM silver.fact_sales_daily WHERE date_key = 20120105")
+    assert january == [(9,)], (
+        f"the fact of 2012-01-05 (a new month: its partition first) should hold 9 sold; it holds {january}")
+
+
+def test_right_referential_integrity_run_refreshes_the_fact_of_the_days_given_only(bronze, solution):
+    transform.run(bronze)
+    before = query(bronze, XMIN)
+    solution.run(bronze, [])  # no day in scope (no batch today): not one fact row is rewritten
+    assert query(bronze, XMIN) == before, "run(conn, []) should rewrite no fact row (an empty scope is no day)"
+    add_batch(bronze, "2011-12-10")
+    solution.run(bronze, [DEC10])
+    after = query(bronze, XMIN)
+    rewritten = sorted({key for key, _, _ in set(after) - set(before) if key != 20111210})
+    assert not rewritten, f"run(conn, [2011-12-10]) should rewrite that day's fact only; it rewrote days {rewritten}"
+    loaded = query(bronze, DEC10_FACT)
+    assert loaded == [("23999", 9), ("85123A", 9)], (
+        f"run(conn, [2011-12-10]) should load that day: 23999 and 85123A, 9 sold each; the fact holds {loaded}")
     with bronze.cursor() as cur:
-        cur.execute("""SELECT p.stock_code, f.sold_quantity FROM silver.fact_sales_daily f
-                       JOIN silver.dim_product p USING (product_key) WHERE f.date_key = 20111210 ORDER BY 1""")
-        assert cur.fetchall() == [("23999", 9), ("85123A", 9)]
+        cur.execute("DELETE FROM silver.fact_sales_daily WHERE date_key IN (20101201, 20111209)")
+    bronze.commit()
+    solution.run(bronze)
+    rows = [(key, product) for key, product, _ in query(bronze, XMIN)]
+    assert rows == [(key, product) for key, product, _ in after], (
+        "run(conn) (days None) should rebuild the fact of every day: the deleted days 2010-12-01 and 2011-12-09 "
+        "should be back")

@@ -12,11 +12,22 @@ Fix:
     Check all SQL before running any of it: have the server parse each
     statement without executing it (runner.check_sql wraps it in a throwaway
     PL/pgSQL function), and report file, statement, line and column.
+Hints:
+    - PostgreSQL parses the body of a PL/pgSQL function when the function is
+      created, and runs it only when it is called.
+    - The server's position counts characters in the text you sent, not in
+      your file: take off what you added in front, then count from the line
+      where the statement starts.
+    - A failed statement aborts the transaction: a savepoint (or a rollback)
+      per statement lets the check go on, and the last step is a rollback, so
+      nothing is left behind.
 """
 import psycopg2
 import pytest
 
+from failurelab.expect import must_raise
 from sessions.session2 import runner
+from sessions.session2.conftest import IDLE, transaction_state
 
 pytestmark = pytest.mark.failure_case("configuration", fix=runner.check_sql)
 
@@ -28,6 +39,21 @@ FROM bronze.raw_transactions GROUP BY stock_code;
 INSERT INTO daily (stock_code, revenue)
 SELEC stock_code, 0
 FROM bronze.raw_transactions;
+"""
+
+# A typo in the middle of a line of the third statement; before it a $$ body with a semicolon
+# and comments, which a splitter and a line count must get right.
+LATER = """-- helpers first
+CREATE FUNCTION pg_temp.one() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$;
+/* a block comment
+   over two lines */
+CREATE TABLE daily (day date, revenue numeric);
+
+INSERT INTO daily (day, revenue)
+SELECT invoice_date::date, sum(quantity * unit_price)
+  FROM bronze.raw_transactions
+ WHERE quantity > 0 AND AND unit_price > 0
+ GROUP BY 1;
 """
 
 
@@ -42,18 +68,58 @@ def test_wrong_sql_syntax_error_reports_a_line_of_the_statement_after_earlier_st
         assert cur.fetchone() == (True,)
 
 
+def located(err) -> str:
+    return (f"file={err.file!r}, statement={err.statement!r}, line={err.line!r}, column={err.column!r}, "
+            f"pgcode={err.pgcode!r}")
+
+
 def test_right_sql_syntax_error_is_found_before_running_with_file_line_and_column(tmp_path, conn, solution):
     path = tmp_path / "02_daily.sql"
     path.write_text(BROKEN)
-    with pytest.raises(runner.SqlFileError, match=r'^02_daily\.sql, statement 2, line 7, column 1: '
-                                                  r'syntax error at or near "SELEC" \[SQLSTATE 42601\]$') as raised:
+    with must_raise(runner.SqlFileError, "a file with a typo must be refused with runner.SqlFileError") as raised:
         solution.check_sql(conn, path)
-    assert raised.value.pgcode == "42601"
+    err = raised.value
+    assert (err.file, err.statement, err.line, err.column, err.pgcode) == ("02_daily.sql", 2, 7, 1, "42601"), (
+        "the typo SELEC is in 02_daily.sql, statement 2, line 7 of the file, column 1 (SQLSTATE 42601); your "
+        f"SqlFileError says {located(err)}")
+    assert 'syntax error at or near "SELEC"' in str(err), (
+        f"the SqlFileError should carry the server's message (pass it the psycopg2 error); it says {str(err)!r}")
+    assert transaction_state(conn) == IDLE, (
+        f"check_sql should roll back, also when it raises; the connection is in {transaction_state(conn)}")
     with conn.cursor() as cur:  # parsed, not run: the first statement created nothing
         cur.execute("SELECT to_regclass('daily')")
-        assert cur.fetchone() == (None,)
+        assert cur.fetchone() == (None,), "check_sql should only parse: table daily of statement 1 was created"
+    conn.rollback()
+
+
+def test_right_sql_syntax_error_counts_file_lines_in_a_later_statement(tmp_path, conn, solution):
+    path = tmp_path / "daily.sql"
+    path.write_text(LATER)
+    with must_raise(runner.SqlFileError, "a typo in the third statement must be refused with runner.SqlFileError",
+                    match=r'syntax error at or near "AND"') as raised:
+        solution.check_sql(conn, path)
+    err = raised.value
+    assert (err.file, err.statement, err.line, err.column, err.pgcode) == ("daily.sql", 3, 10, 25, "42601"), (
+        "the second AND is in daily.sql, statement 3 (after a $$ body with a semicolon and comments), line 10 of "
+        f"the file, column 25 (SQLSTATE 42601); your SqlFileError says {located(err)}")
+    assert transaction_state(conn) == IDLE, (
+        f"check_sql should roll back, also when it raises; the connection is in {transaction_state(conn)}")
 
 
 def test_right_sql_syntax_error_check_accepts_the_pipeline_files_before_any_table_exists(conn, solution):
     for path in sorted(runner.SQL_DIR.glob("*.sql")):
-        assert solution.check_sql(conn, path) >= 1
+        expected = len(runner.split(path.read_text()))
+        try:
+            checked = solution.check_sql(conn, path)
+        except Exception as err:  # any error here is the fix's: say it in words
+            pytest.fail(f"check_sql({path.name}) should accept the pipeline's valid file without running it (no "
+                        f"table exists yet); it raised {type(err).__name__}: {str(err).strip().splitlines()[0]}",
+                        pytrace=False)
+        assert checked == expected, (
+            f"check_sql({path.name}) should return its {expected} statements; it returned {checked!r}")
+        assert transaction_state(conn) == IDLE, (
+            f"check_sql({path.name}) should roll back; the connection is in {transaction_state(conn)}")
+    with conn.cursor() as cur:  # parsed, not run
+        cur.execute("SELECT to_regnamespace('silver')")
+        assert cur.fetchone() == (None,), "check_sql should only parse: 00_schema.sql created the silver schema"
+    conn.rollback()
