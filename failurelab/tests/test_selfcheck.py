@@ -2,13 +2,14 @@
 import inspect
 import os
 import re
-from importlib import import_module
+from importlib.util import module_from_spec, spec_from_file_location
 from pathlib import Path
 
 import pytest
 
 from failurelab import docs
 from failurelab.cases import CATEGORIES, SECTIONS, discover
+from failurelab.course import exercises
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = discover()
@@ -48,14 +49,24 @@ def test_wrong_side_expects_an_exact_error(case):
             assert e.pgcode, f"{e.error}: a database error is asserted with its SQLSTATE"
 
 
-@pytest.mark.parametrize("case", CASES, ids=case_id)
-def test_case_has_a_student_stub_with_the_same_signatures(case):
-    stub = import_module(case.student_module)
+@pytest.mark.parametrize("exercise", exercises(), ids=lambda e: e.key)
+def test_case_has_a_pristine_stub_with_the_same_signatures(exercise):
+    """The pristine copy is checked, never the student's working copy (which a finished course has changed)."""
+    case = exercise.case
+    spec = spec_from_file_location(f"pristine_{case.session}_{case.name}", exercise.pristine)
+    stub = module_from_spec(spec)
+    spec.loader.exec_module(stub)
     for fn in case.fixes:
         mine = getattr(stub, fn.__name__, None)
-        assert mine is not None, f"{case.student_module} lacks {fn.__name__}"
+        assert mine is not None, f"{exercise.pristine} lacks {fn.__name__}"
         assert inspect.signature(mine) == inspect.signature(fn)
         assert f"NotImplementedError(\"TODO({case.name})" in inspect.getsource(mine)
+    assert exercise.path.is_file(), f"{exercise.path} is missing: python -m failurelab reset {case.name}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_case_has_at_least_two_graded_hints(case):
+    assert len(case.hints) >= 2, f"{case_id(case)}: give a Hints: section with two or more '- ' items"
 
 
 def test_generated_tables_match_the_cases():
