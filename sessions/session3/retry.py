@@ -130,7 +130,8 @@ def tenacity_policy(policy: RetryPolicy = RetryPolicy()) -> tenacity.Retrying:
     """
     return tenacity.Retrying(
         retry=tenacity.retry_if_exception(is_transient),
-        stop=tenacity.stop_after_attempt(policy.attempts) | tenacity.stop_after_delay(policy.max_total_s),
+        # stop_before_delay (not stop_after_delay): give up instead of a wait that would end past the budget
+        stop=tenacity.stop_after_attempt(policy.attempts) | tenacity.stop_before_delay(policy.max_total_s),
         wait=tenacity.wait_random_exponential(multiplier=policy.base_s, max=policy.cap_s),
         sleep=lambda seconds: time.sleep(seconds),  # looked up at call time, so tests can patch time.sleep
         reraise=False)
