@@ -17,16 +17,25 @@ Fix:
     second run gets false at once and exits with a clear message naming who
     holds the lock; PostgreSQL releases it when the holder's session ends,
     even after a kill -9, so there is no stale lock file to clean up.
+Hints:
+    - Checkpoints cannot stop a second run: both runs read them before
+      either writes. Something must say "taken" at once.
+    - pg_advisory_lock waits; pg_try_advisory_lock answers at once. And a
+      lock taken in a transaction ends with it: the run needs the session's.
+    - wait_s is a deadline for retries every poll_s; the message names the
+      holder's backend pid, which pg_locks knows (lock.holder builds it).
 """
 import threading
 import time
 
 import psycopg2
 import pytest
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
+from failurelab.expect import must_raise
 from sessions.session1 import cleaning, load
 from sessions.session3 import db as pipeline_db, pipeline
-from sessions.session3.lock import AlreadyRunning, acquire_lock, release_lock
+from sessions.session3.lock import LOCK_KEY, AlreadyRunning, acquire_lock, release_lock
 
 pytestmark = pytest.mark.failure_case("infrastructure", fix=acquire_lock)
 
@@ -61,17 +70,82 @@ def test_wrong_concurrent_runs_both_load_the_same_day(settings, bconn, batches, 
         raise errors[0]
 
 
+def connect_with_a_lock_timeout(settings, timeout_ms: int):
+    """A run's connection whose lock waits fail after `timeout_ms` (LockNotAvailable): a blocking fix fails fast."""
+    conn = pipeline_db.connect(settings)
+    with conn.cursor() as cur:
+        cur.execute(f"SET lock_timeout = {int(timeout_ms)}")
+    conn.commit()
+    return conn
+
+
+def holds_the_lock(settings, conn) -> bool:
+    """Does `conn`'s session hold the pipeline's advisory lock? (asked from another connection)"""
+    probe = pipeline_db.connect(settings)
+    try:
+        with probe.cursor() as cur:
+            cur.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = %s "
+                        "AND objid = %s AND objsubid = 1 AND pid = %s",  # objsubid 1: one bigint key
+                        (LOCK_KEY >> 32, LOCK_KEY & 0xFFFFFFFF, conn.get_backend_pid()))
+            return cur.fetchone()[0] == 1
+    finally:
+        probe.close()
+
+
 def test_right_concurrent_runs_the_second_run_exits_at_once_naming_the_holder(settings, bconn, solution):
-    first, second = pipeline_db.connect(settings), pipeline_db.connect(settings)
-    solution.acquire_lock(first)
-    started = time.monotonic()
-    with pytest.raises(AlreadyRunning, match=r"^another run of the pipeline is in progress \(advisory lock \d+ "
-                                             r"held by backend pid \d+ \("):
-        solution.acquire_lock(second)
-    assert time.monotonic() - started < 0.5  # at once, not after a timeout
-    first.close()  # the first run ends (or is killed): PostgreSQL releases its lock with its session
-    solution.acquire_lock(second, wait_s=2)  # the next run may start
-    release_lock(second), second.close()
+    first, second = pipeline_db.connect(settings), connect_with_a_lock_timeout(settings, 500)
+    try:
+        solution.acquire_lock(first)
+        assert holds_the_lock(settings, first), (
+            "acquire_lock returned, yet its connection does not hold the advisory lock on "
+            "sessions.session3.lock.LOCK_KEY (one bigint key: pg_try_advisory_lock(LOCK_KEY))")
+        assert first.info.transaction_status == TRANSACTION_STATUS_IDLE, (
+            "acquire_lock should commit after taking the lock (the lock is session-level, it stays); it left the "
+            "connection inside a transaction for the whole run")
+        started = time.monotonic()
+        with must_raise(AlreadyRunning, "a second run must stop at once (wait_s=0) with AlreadyRunning naming the "
+                        "lock and the holder's pid: pg_try_advisory_lock answers false at once, pg_advisory_lock "
+                        "would queue behind the first run (stopped here after 0.5 s)",
+                        match=rf"^another run of the pipeline is in progress \(advisory lock {LOCK_KEY} held by "
+                              rf"backend pid {first.get_backend_pid()} \("):
+            solution.acquire_lock(second)
+        took = time.monotonic() - started
+        assert took < 0.5, f"the second run should give up at once when wait_s=0; it took {took:.2f} s"
+        first.commit(), first.rollback()  # the first run's own transactions come and go: the lock must stay
+        with must_raise(AlreadyRunning, "the lock must last for the holder's whole session, through its commits and "
+                                        "rollbacks (pg_try_advisory_lock, not the _xact_ variant released at commit)"):
+            solution.acquire_lock(second)
+        first.close()  # the first run ends (or is killed): PostgreSQL releases its lock with its session
+        solution.acquire_lock(second, wait_s=2)  # the next run may start
+        assert holds_the_lock(settings, second), (
+            "after the first run ended, acquire_lock(wait_s=2) should have taken the lock on LOCK_KEY")
+    finally:
+        release_lock(second), second.close(), first.close()
+
+
+def test_right_concurrent_runs_waits_up_to_wait_s_polling_every_poll_s(settings, bconn, solution):
+    first, second = pipeline_db.connect(settings), connect_with_a_lock_timeout(settings, 3000)
+    try:
+        solution.acquire_lock(first)
+        started = time.monotonic()
+        with must_raise(AlreadyRunning, "the lock stayed taken for longer than wait_s=1.0: give up with "
+                                        "AlreadyRunning after wait_s"):
+            solution.acquire_lock(second, wait_s=1.0, poll_s=0.1)
+        took = time.monotonic() - started
+        assert 0.9 <= took <= 1.6, (
+            f"with wait_s=1.0 acquire_lock should keep trying (every poll_s) for about 1 s before giving up; it gave "
+            f"up after {took:.2f} s")
+        threading.Timer(0.3, first.close).start()  # the first run ends 0.3 s from now
+        started = time.monotonic()
+        solution.acquire_lock(second, wait_s=5.0, poll_s=0.05)
+        took = time.monotonic() - started
+        assert 0.25 <= took <= 1.0, (
+            f"the first run ended after 0.3 s: with poll_s=0.05 the waiting run should get the lock soon after "
+            f"(well before wait_s=5.0 runs out); it took {took:.2f} s")
+        assert holds_the_lock(settings, second), (
+            "acquire_lock returned but its connection does not hold the advisory lock on LOCK_KEY")
+    finally:
+        release_lock(second), second.close(), first.close()
 
 
 def test_right_concurrent_runs_the_cli_exits_with_code_3(settings, db_env, batches, tmp_path, capsys, solution):
@@ -80,7 +154,13 @@ def test_right_concurrent_runs_the_cli_exits_with_code_3(settings, db_env, batch
     source.write_text("InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n"
                       "536365,85123A,WHITE HANGING HEART T-LIGHT HOLDER,6,2010-12-01 08:26:00,2.55,17850.0,"
                       "United Kingdom\n")
-    solution.acquire_lock(holder)
-    assert pipeline.main([str(source)]) == 3
-    assert "not started: another run of the pipeline is in progress" in capsys.readouterr().err
-    holder.close()
+    try:
+        solution.acquire_lock(holder)
+        code = pipeline.main([str(source)])
+        err = capsys.readouterr().err
+        assert code == 3 and "not started: another run of the pipeline is in progress" in err, (
+            f"while your acquire_lock holds the lock, the pipeline (which takes sessions.session3.lock.LOCK_KEY with "
+            f"pg_try_advisory_lock) should exit with code 3; it exited {code}: is it the same lock (LOCK_KEY, one "
+            f"bigint key)?")
+    finally:
+        holder.close()

@@ -17,17 +17,33 @@ Fix:
     commit rolls everything back; the retry (or the next run) starts the day
     from a clean slate. Validate rows first, so a bad value is rejected with
     its reason instead of failing the batch.
+Hints:
+    - Count the commits your load_batch makes, including the ones inside
+      session 1's ingest_frame. How many may there be?
+    - caller_commits(conn) turns a callee's commit into a no-op; the one real
+      commit is yours, after the block, once the checkpoint is written too.
+    - Whatever goes wrong (the server, a constraint, a bug in Python) roll
+      back before re-raising; and a re-load of a corrected day must replace
+      its checkpoint, not keep the old one.
 """
+import re
+
 import pandas as pd
 import psycopg2
+import psycopg2.extensions
+import psycopg2.sql
 import pytest
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
-from sessions.session1 import load
+from failurelab.expect import must_raise
+from sessions.session1 import cleaning
 from sessions.session3 import db as pipeline_db
-from sessions.session3.batches import load_batch
+from sessions.session3.batches import Batch, load_batch
 from sessions.session3.retry import call_with_retry
 
 pytestmark = pytest.mark.failure_case("data_quality", fix=load_batch)
+STATUS = {psycopg2.extensions.TRANSACTION_STATUS_INTRANS: "inside a transaction (rows written, not committed)",
+          psycopg2.extensions.TRANSACTION_STATUS_INERROR: "in an aborted transaction"}
 
 
 def naive_row_by_row(conn, batch):
@@ -61,35 +77,204 @@ def test_wrong_partial_batch_failure_row_by_row_commits_leave_half_a_day(bconn, 
     assert day_rows(bconn, batch.batch_id) == (30, 0)  # 30 of 60 rows in, and nothing says so
 
 
-def test_right_partial_batch_failure_a_bad_value_is_rejected_not_fatal(bconn, batches, solution):
+def test_right_partial_batch_failure_a_bad_value_is_rejected_not_fatal(settings, bconn, batches, solution):
     batch = batches[0]
     batch.frame["Quantity"] = batch.frame["Quantity"].astype("object")
     batch.frame.loc[30, "Quantity"] = "12x"
     result = solution.load_batch(bconn, batch)
-    assert result.rows_in == result.loaded + result.rejected == 60
-    with bconn.cursor() as cur:
+    assert result.rows_in == result.loaded + result.rejected == 60 and result.rejected == 1, (
+        f"row 31's quantity '12x' should be rejected and the other 59 rows loaded (rows_in = loaded + rejected = 60);"
+        f" load_batch returned {result}")
+    other = pipeline_db.connect(settings)  # another connection sees only what was committed
+    with other.cursor() as cur:
         cur.execute("SELECT reason FROM bronze.rejected_rows WHERE source_file = %s AND source_line = 31",
                     (batch.batch_id,))
-        assert cur.fetchone() == ("invalid_quantity",)
+        reason = cur.fetchone()
+        cur.execute("SELECT batch_id, source_sha256, rows_in, loaded, rejected, dead_lettered "
+                    "FROM pipeline.checkpoints")
+        checkpoints = cur.fetchall()
+        cur.execute("SELECT count(*) FROM bronze.raw_transactions WHERE source_file = %s", (batch.batch_id,))
+        loaded = cur.fetchone()[0]
+    other.close()
+    assert (loaded, reason) == (59, ("invalid_quantity",)), (
+        f"committed (another connection looks): bronze.raw_transactions should hold the day's 59 good rows and "
+        f"bronze.rejected_rows line 31 with reason invalid_quantity (session 1's ingest_frame); found {loaded} rows "
+        f"and reason {reason}")
+    expected = [(batch.batch_id, batch.sha256, 60, 59, 1, 0)]
+    assert checkpoints == expected, (
+        f"pipeline.checkpoints should hold {expected} (batch_id, batch.sha256, rows in, loaded, rejected, "
+        f"dead-lettered), committed with the rows; it holds {checkpoints}")
 
 
-def test_right_partial_batch_failure_a_crash_mid_batch_leaves_nothing_then_the_retry_loads_it(
-        settings, bconn, batches, mocker, solution):
-    batch, connections, write_rows = batches[1], [], load.replace_source
+def the_server_drops_the_connection_on(conn, where: str) -> None:
+    """A real fault: the next statement that writes there kills its own backend (the server drops the client)."""
+    with conn.cursor() as cur:
+        cur.execute("""CREATE OR REPLACE FUNCTION public.drop_the_connection() RETURNS trigger LANGUAGE plpgsql AS
+                       $$ BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NULL; END $$""")
+        for table, events in FAULTS[where]:
+            cur.execute(f"CREATE TRIGGER the_fault AFTER {events} ON {table} "
+                        f"FOR EACH STATEMENT EXECUTE FUNCTION public.drop_the_connection()")
+    conn.commit()
 
-    def rows_written_then_the_connection_dies(conn, *args, **kwargs):  # the fault, on purpose, timed by a mock
-        written = write_rows(conn, *args, **kwargs)  # the day's rows are in (committed, if nothing holds the commit)
-        killer = pipeline_db.connect(settings)
-        with killer.cursor() as cur:
-            cur.execute("SELECT pg_terminate_backend(%s)", (conn.get_backend_pid(),))  # the server drops us, for real
-        connections.append(killer)
-        return written
-    mocker.patch.object(load, "replace_source", side_effect=rows_written_then_the_connection_dies)
-    with pytest.raises(psycopg2.OperationalError, match="server closed the connection unexpectedly"):
-        solution.load_batch(bconn, batch)
-    mocker.stopall()
+
+def the_fault_removed(conn, where: str) -> None:
+    with conn.cursor() as cur:
+        for table, _ in FAULTS[where]:
+            cur.execute(f"DROP TRIGGER the_fault ON {table}")
+    conn.commit()
+
+
+# Where every correct load_batch passes: the replace of the day's rows (session 1 deletes the day's rejected rows,
+# then copies the rows in; whichever comes first), and the checkpoint's insert or update.
+FAULTS = {"replacing_the_rows": [("bronze.rejected_rows", "DELETE"), ("bronze.raw_transactions", "INSERT")],
+          "writing_the_checkpoint": [("pipeline.checkpoints", "INSERT OR UPDATE")]}
+
+
+def day_state(conn, batch_id):
+    """(rows loaded, rows rejected, checkpoints) the database holds for the day."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT (SELECT count(*) FROM bronze.raw_transactions WHERE source_file = %(b)s), "
+                    "(SELECT count(*) FROM bronze.rejected_rows WHERE source_file = %(b)s), "
+                    "(SELECT count(*) FROM pipeline.checkpoints WHERE batch_id = %(b)s)", {"b": batch_id})
+        found = cur.fetchone()
+    conn.rollback()
+    return found
+
+
+def corrected(batch: Batch) -> Batch:
+    """The day re-sent with corrections: two lines dropped, one quantity now a typo, one price changed."""
+    frame = batch.frame.drop(index=[5, 6]).reset_index(drop=True)
+    frame["Quantity"] = frame["Quantity"].astype("object")
+    frame.loc[10, "Quantity"] = "12x"
+    frame.loc[20, "UnitPrice"] = frame.loc[20, "UnitPrice"] + 1
+    return Batch(batch.batch_id, frame)
+
+
+def expected_after_loading(batch: Batch) -> tuple:
+    """(rows loaded, rows rejected, checkpoint row) after one good load of this version of the day."""
+    cleaned = cleaning.clean(batch.frame)
+    good, bad = len(cleaned.good), len(cleaned.rejected)
+    return good, bad, (batch.batch_id, batch.sha256, len(batch.frame), good, bad, 0)
+
+
+def day_and_checkpoint(conn, batch_id) -> tuple:
+    loaded, rejected, _ = day_state(conn, batch_id)
+    with conn.cursor() as cur:
+        cur.execute("SELECT batch_id, source_sha256, rows_in, loaded, rejected, dead_lettered FROM pipeline.checkpoints"
+                    " WHERE batch_id = %s", (batch_id,))
+        checkpoint = cur.fetchone()
+    conn.rollback()
+    return loaded, rejected, checkpoint
+
+
+def test_right_partial_batch_failure_a_corrected_day_replaces_the_old_one(bconn, batches, solution):
+    solution.load_batch(bconn, batches[1])
+    fixed = corrected(batches[1])  # the shop re-sent the day: 58 rows, one more of them rejected
+    solution.load_batch(bconn, fixed)
+    found, expected = day_and_checkpoint(bconn, fixed.batch_id), expected_after_loading(fixed)
+    assert found == expected, (
+        f"loading a corrected version of a day must replace the day's rows AND its checkpoint (the new sha256 and "
+        f"counts: upsert with ON CONFLICT (batch_id) DO UPDATE; load_batch always loads, skipping is the pipeline's "
+        f"job): expected (loaded, rejected, checkpoint) = {expected}, found {found}")
+
+
+def crashed_load(settings, conn, batch, where, solution):
+    """load_batch on `conn` while the server drops it at `where`; returns a new connection, the fault removed."""
+    the_server_drops_the_connection_on(conn, where)
+    with must_raise(psycopg2.Error, f"the server dropped the connection while load_batch was "
+                                    f"{where.replace('_', ' ')}: load_batch must let that error out"):
+        solution.load_batch(conn, batch)
     fresh = pipeline_db.connect(settings)
-    assert day_rows(fresh, batch.batch_id) == (0, 0)  # all or nothing: nothing
-    result = call_with_retry(lambda: solution.load_batch(fresh, batch))  # what the pipeline's retry does
-    assert day_rows(fresh, batch.batch_id) == (result.loaded, 1)
-    fresh.close(), connections[0].close()
+    the_fault_removed(fresh, where)
+    return fresh
+
+
+@pytest.mark.parametrize("where", FAULTS)
+def test_right_partial_batch_failure_a_crash_mid_batch_leaves_nothing_then_the_retry_loads_it(
+        settings, bconn, batches, where, solution):
+    batch, fixed, connections = batches[1], corrected(batches[1]), []  # 60 rows, one of them rejected
+    try:
+        connections.append(crashed_load(settings, bconn, batch, where, solution))
+        found = day_state(connections[-1], batch.batch_id)
+        assert found == (0, 0, 0), (
+            f"the connection died {where.replace('_', ' ')}, before the batch could commit: nothing of the day may "
+            f"be left (all or nothing: rows, rejected rows and checkpoint in ONE transaction, one commit at the end);"
+            f" found {found[0]} rows loaded, {found[1]} rejected, {found[2]} checkpoint(s)")
+        result = call_with_retry(lambda: solution.load_batch(connections[-1], batch))  # the pipeline's retry
+        found = day_and_checkpoint(connections[-1], batch.batch_id)
+        assert found == expected_after_loading(batch) and result.loaded == 59, (
+            f"the retry should load the day whole: expected (loaded, rejected, checkpoint) = "
+            f"{expected_after_loading(batch)}, found {found}; load_batch returned {result}")
+
+        connections.append(crashed_load(settings, connections[-1], fixed, where, solution))  # a corrected re-load
+        found = day_and_checkpoint(connections[-1], batch.batch_id)
+        assert found == expected_after_loading(batch), (
+            f"a re-load of the day that died {where.replace('_', ' ')} must leave the previous load exactly as it "
+            f"was (the old rows deleted, the new ones inserted and the checkpoint updated in ONE transaction): "
+            f"expected (loaded, rejected, checkpoint) = {expected_after_loading(batch)}, found {found}")
+        call_with_retry(lambda: solution.load_batch(connections[-1], fixed))
+        found = day_and_checkpoint(connections[-1], batch.batch_id)
+        assert found == expected_after_loading(fixed), (
+            f"the retry of the corrected day should replace the day whole: expected (loaded, rejected, checkpoint) "
+            f"= {expected_after_loading(fixed)}, found {found}")
+    finally:
+        for conn in connections:
+            conn.close()
+
+
+class FailsWritingTheCheckpoint(psycopg2.extensions.cursor):
+    """A fault on purpose, in Python: the process fails (a bug, MemoryError ...) as the checkpoint is written."""
+    WRITES = re.compile(r"(insert\s+into|update)\s+pipeline\.checkpoints", re.I)
+
+    def _check(self, query):
+        text = query.as_string(self) if isinstance(query, psycopg2.sql.Composable) else query
+        text = text.decode() if isinstance(text, bytes) else text
+        if self.WRITES.search(text):
+            raise RuntimeError("the process failed while writing the checkpoint (a fault injected by the test)")
+
+    def execute(self, query, vars=None):
+        self._check(query)
+        return super().execute(query, vars)
+
+    def executemany(self, query, vars_list):
+        self._check(query)
+        return super().executemany(query, vars_list)
+
+
+def test_right_partial_batch_failure_any_error_rolls_back_the_whole_batch(bconn, batches, solution):
+    batch = batches[1]
+    with bconn.cursor() as cur:  # a real constraint error, at the checkpoint: after the rows are written
+        cur.execute("ALTER TABLE pipeline.checkpoints ADD CONSTRAINT not_today CHECK (batch_id <> 'day:2010-12-02')")
+    bconn.commit()
+    with must_raise(psycopg2.errors.CheckViolation, "writing the checkpoint failed (SQLSTATE 23514): load_batch "
+                                                    "must re-raise the error"):
+        solution.load_batch(bconn, batch)
+    status = bconn.info.transaction_status
+    assert status == TRANSACTION_STATUS_IDLE, (
+        f"after a failed batch load_batch must roll back (conn.rollback() on any exception, then re-raise): the "
+        f"connection was left {STATUS.get(status, status)}, and the caller's next statement fails or commits half "
+        f"a batch")
+    assert day_state(bconn, batch.batch_id) == (0, 0, 0), "a failed batch must leave nothing of the day"
+    with bconn.cursor() as cur:
+        cur.execute("ALTER TABLE pipeline.checkpoints DROP CONSTRAINT not_today")
+    bconn.commit()
+
+    bconn.cursor_factory = FailsWritingTheCheckpoint  # not a database error this time
+    try:
+        with must_raise(RuntimeError, "the process failed while writing the checkpoint: load_batch must re-raise"):
+            solution.load_batch(bconn, batch)
+    finally:
+        bconn.cursor_factory = psycopg2.extensions.cursor
+    status = bconn.info.transaction_status
+    assert status == TRANSACTION_STATUS_IDLE, (
+        f"load_batch must roll back on ANY exception, not only database errors (here a RuntimeError after the rows "
+        f"were written): the connection was left {STATUS.get(status, status)} with half a batch in it")
+    bconn.commit()  # whatever the caller commits next must not contain half a batch
+    found = day_state(bconn, batch.batch_id)
+    assert found == (0, 0, 0), (
+        f"after a failed batch and the caller's next commit the day must be absent; found {found[0]} rows loaded, "
+        f"{found[1]} rejected, {found[2]} checkpoint(s)")
+    result = solution.load_batch(bconn, batch)  # the same connection is still good for the next try
+    assert day_state(bconn, batch.batch_id) == (59, 1, 1) and result.loaded == 59, (
+        f"after a rolled-back failure the same connection should load the day whole (59 rows, 1 rejected, 1 "
+        f"checkpoint); load_batch returned {result}")

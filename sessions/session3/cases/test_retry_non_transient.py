@@ -16,12 +16,23 @@ Fix:
     57014 statement timeouts, is not) and by the server's message for failed
     connections, which carry no SQLSTATE in psycopg2. Fail at once on a
     permanent error, with the original error unchanged.
+Hints:
+    - Would the very same call succeed a second later? Sort the errors by
+      that question, not by the exception's class name.
+    - exc.pgcode decides whenever there is one: five codes and one whole
+      class (the two letters 08) are worth a retry, nothing else is.
+    - A failed connection has no pgcode in psycopg2: then only the server's
+      message can tell a wrong password or a missing database from a server
+      that is not there yet. Mind the errors that are not psycopg2's at all.
 """
+import threading
 import time
+import uuid
 
 import psycopg2
 import pytest
 
+from failurelab.expect import must_raise
 from sessions.session3 import retry
 
 pytestmark = pytest.mark.failure_case("configuration", fix=retry.is_transient)
@@ -65,27 +76,168 @@ def test_wrong_retry_non_transient_retries_a_wrong_password(db, mocker):
     assert sleep.call_count == 4  # five logins refused: in production, a locked account
 
 
-def test_right_retry_non_transient_errors_are_classified_by_sqlstate(bconn, serialization_failure, solution):
+def refused(conn, sql, *args):
+    """The real error PostgreSQL raises for `sql` (the transaction is rolled back after it)."""
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql, args or None)
+    except psycopg2.Error as err:
+        return err
+    finally:
+        if not conn.closed:
+            conn.rollback()
+    raise AssertionError(f"PostgreSQL accepted {sql!r}")
+
+
+def raised_by_the_server(conn, sqlstate, message):
+    """An error the real server raises with this SQLSTATE (RAISE ... USING ERRCODE), for the states that cannot be
+    caused for real in a test: a crash, a server starting up, a network failure, an admin shutdown mid-query."""
+    return refused(conn, "DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = %s, MESSAGE = %s; END $$", sqlstate, message)
+
+
+def a_real_deadlock(db):
+    """Two connections each wait for the row the other holds: PostgreSQL aborts one of them with 40P01."""
+    a, b = db.connect(), db.connect()
+    try:
+        with a.cursor() as cur:
+            cur.execute("CREATE TABLE stock (id int PRIMARY KEY, n int); INSERT INTO stock VALUES (1, 0), (2, 0)")
+        a.commit()
+        for conn, first in ((a, 1), (b, 2)):
+            with conn.cursor() as cur:
+                cur.execute("SET deadlock_timeout = '100ms'")
+                cur.execute("UPDATE stock SET n = n + 1 WHERE id = %s", (first,))
+        errors = []
+
+        def update(conn, row):
+            try:
+                with conn.cursor() as cur:
+                    cur.execute("UPDATE stock SET n = n + 1 WHERE id = %s", (row,))
+            except psycopg2.Error as err:
+                errors.append(err)
+            finally:
+                conn.rollback()
+        other = threading.Thread(target=update, args=(a, 2))
+        other.start()
+        time.sleep(0.05)
+        update(b, 1)
+        other.join(10)
+        assert len(errors) == 1, f"expected one deadlock victim, got {errors}"
+        return errors[0]
+    finally:
+        a.close(), b.close()
+
+
+def misjudged(solution, cases) -> list[str]:
+    wrong = []
+    for what, err, expected in cases:
+        try:
+            said = solution.is_transient(err)
+        except Exception as oops:
+            said = f"{type(oops).__name__}: {oops}"
+        if said is not expected:
+            code = getattr(err, "pgcode", None)
+            wrong.append(f"{type(err).__name__}" + (f" [{code}]" if code else "") + f" ({what}): {said!r}, "
+                         f"expected {expected}")
+    return wrong
+
+
+def test_right_retry_non_transient_transient_sqlstates_are_worth_a_retry(db, conn, serialization_failure, solution):
+    cases = [("a real serialization failure", serialization_failure, True),
+             ("a real deadlock between two connections", a_real_deadlock(db), True)]
+    for code, message in [("57P01", "terminating connection due to administrator command"),
+                          ("57P02", "terminating connection because of crash of another server process"),
+                          ("57P03", "the database system is starting up"),
+                          ("53300", "sorry, too many clients already"),
+                          ("08000", "connection exception"), ("08003", "connection does not exist"),
+                          ("08006", "connection failure"), ("08001", "could not establish connection"),
+                          ("08004", "the server rejected the connection"),
+                          ("08P01", "invalid frontend message type 88")]:
+        cases.append((f"SQLSTATE {code} raised by the server", raised_by_the_server(conn, code, message), True))
+    wrong = misjudged(solution, cases)
+    assert not wrong, (f"is_transient should be True for 40001, 40P01, 57P01-57P03, 53300 and every SQLSTATE of "
+                       f"class 08 (08xxx); yours got {len(wrong)} of {len(cases)} wrong: " + "; ".join(wrong))
+
+
+def test_right_retry_non_transient_permanent_sqlstates_fail_at_once(bconn, conn, solution):
     insert_checkpoint(bconn)
-    with pytest.raises(psycopg2.errors.UniqueViolation) as duplicate:
-        insert_checkpoint(bconn)
-    bconn.rollback()
-    with pytest.raises(psycopg2.errors.QueryCanceled) as timeout:
-        with bconn.cursor() as cur:
-            cur.execute("SET statement_timeout = '50ms'; SELECT pg_sleep(1)")
-    bconn.rollback()
-    assert solution.is_transient(serialization_failure) is True    # 40001: a redo succeeds
-    assert solution.is_transient(duplicate.value) is False         # 23505: the same key every time
-    assert solution.is_transient(timeout.value) is False           # 57014: the same query times out again
+    cases = [("a real duplicate key", refused(bconn, "INSERT INTO pipeline.checkpoints VALUES "
+                                                     "('day:2010-12-01', 'f00d', 1, 1, 0, 0)"), False),
+             ("a real syntax error", refused(conn, "SELEC 1"), False),
+             ("a real missing table", refused(conn, "SELECT * FROM bronze.no_such_table"), False),
+             ("a real bad integer", refused(conn, "SELECT '12x'::int"), False),
+             ("a real statement_timeout", refused(conn, "SET statement_timeout = '50ms'; SELECT pg_sleep(1)"),
+              False),
+             ("a real write in a read-only transaction",
+              refused(conn, "SET TRANSACTION READ ONLY; CREATE TABLE t (x int)"), False)]
+    for code, message in [("28P01", 'password authentication failed for user "loader"'),
+                          ("28000", 'no pg_hba.conf entry for host "10.0.0.7", user "loader", database "retail"'),
+                          ("3D000", 'database "retail" does not exist'),
+                          ("42501", "permission denied for table raw_transactions"),
+                          ("57P04", 'terminating connection because the database was dropped'),
+                          ("40002", "transaction integrity constraint violation")]:
+        cases.append((f"SQLSTATE {code} raised by the server", raised_by_the_server(conn, code, message), False))
+    wrong = misjudged(solution, cases)
+    assert not wrong, (f"is_transient should be False for every SQLSTATE but 40001, 40P01, 57P01-57P03, 53300 and "
+                       f"class 08: the same statement fails the same way again (57014 statement timeouts included)"
+                       f"; yours got {len(wrong)} of {len(cases)} wrong: " + "; ".join(wrong))
+
+
+def connection_error(connect):
+    try:
+        connect().close()
+    except psycopg2.Error as err:
+        return err
+    raise AssertionError("the connection was accepted")
+
+
+def test_right_retry_non_transient_failed_connections_are_judged_by_the_message(db, conn, closed_port, solution):
+    dropped = db.connect()  # the server drops an idle connection (a restart, a failover, an admin)
+    with conn.cursor() as cur:
+        cur.execute("SELECT pg_terminate_backend(%s, 5000)", (dropped.get_backend_pid(),))  # waits till it is gone
+    conn.commit()
+    broken = refused(dropped, "SELECT 1")  # OperationalError: server closed the connection unexpectedly
+    closed = refused(dropped, "SELECT 1")  # the same connection, used again: InterfaceError, already closed
+    role = f"limited_{uuid.uuid4().hex[:8]}"
+    with conn.cursor() as cur:
+        cur.execute(f"CREATE ROLE {role} LOGIN PASSWORD 'pw' CONNECTION LIMIT 0")
+    conn.commit()
+    try:
+        too_many = connection_error(lambda: db.connect(user=role, password="pw"))
+    finally:
+        with conn.cursor() as cur:
+            cur.execute(f"DROP ROLE {role}")
+        conn.commit()
+    cases = [("a real wrong password", connection_error(lambda: db.connect(password="not-the-password")), False),
+             ("a real missing database", connection_error(lambda: db.connect(dbname="no_such_database")), False),
+             ("a real refused connection: nothing listens on the port",
+              connection_error(lambda: db.connect(port=closed_port)), True),
+             ("a real connection dropped by the server", broken, True),
+             ("a real use of a connection the server dropped", closed, True),
+             ("a real 'too many connections for role'", too_many, True)]
+    wrong = misjudged(solution, cases)
+    assert not wrong, (
+        f"a failed connection carries no SQLSTATE in psycopg2: is_transient must read the message (False when it "
+        f"says 'password authentication failed', 'does not exist', ...: retrying cannot help; True for any other "
+        f"OperationalError and for InterfaceError); yours got {len(wrong)} of {len(cases)} wrong: " + "; ".join(wrong))
+
+
+def test_right_retry_non_transient_other_exceptions(solution):
+    cases = [("a bug in the loader", KeyError("Quantity"), False), ("a bad value", ValueError("12x"), False),
+             ("a network reset", ConnectionResetError(104, "Connection reset by peer"), True),
+             ("a timeout of the feed", TimeoutError("timed out"), True)]
+    wrong = misjudged(solution, cases)
+    assert not wrong, ("without a SQLSTATE and outside psycopg2, is_transient should be True only for Python's "
+                       "ConnectionError and TimeoutError (the network), False for anything else (a bug comes back "
+                       f"on every try); yours got {len(wrong)} of {len(cases)} wrong: " + "; ".join(wrong))
 
 
 def test_right_retry_non_transient_a_wrong_password_fails_at_once(db, closed_port, mocker, solution):
     sleep = mocker.patch("time.sleep")
     connect = mocker.Mock(side_effect=lambda: db.connect(password="not-the-password"))  # counts the real logins
-    with pytest.raises(psycopg2.OperationalError, match="password authentication failed") as raised:
+    with must_raise(psycopg2.OperationalError, "a wrong password is permanent: the retry must stop at once with "
+                                               "the original error", match="password authentication failed") as raised:
         retry.call_with_retry(connect, classify=solution.is_transient)
-    assert connect.call_count == 1 and sleep.call_count == 0
-    assert "not-the-password" not in str(raised.value)
-    with pytest.raises(psycopg2.OperationalError, match="Connection refused") as refused:
-        db.connect(port=closed_port)
-    assert solution.is_transient(refused.value) is True  # nothing listening (yet): worth a retry
+    assert connect.call_count == 1 and sleep.call_count == 0, (
+        f"with your is_transient a wrong password was tried {connect.call_count} times, with {sleep.call_count} "
+        f"pauses: one refused login should be the end of it (in production, retries lock the account)")
+    assert "not-the-password" not in str(raised.value), "the error must not show the password"

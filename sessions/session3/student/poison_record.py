@@ -8,8 +8,10 @@ from __future__ import annotations
 def isolate_poison(conn, batch, err: BaseException) -> list[tuple[int, str, str]]:
     # TODO(poison_record): bisect batch.frame. Probe a part with SAVEPOINT probe;
     # sessions.session1.ingest.ingest_frame(conn, part, f"probe:{batch.batch_id}"); ROLLBACK TO
-    # SAVEPOINT probe (always). A part that fails with psycopg2.DataError/IntegrityError is split
-    # in two until single rows remain. Return (index + 1, reason, raw) per refused row, using
-    # sessions.session3.deadletter.reason_of(error) and .raw_json(row); if no single row fails,
-    # raise err.
+    # SAVEPOINT probe (always, also when the part loaded: a probe leaves nothing behind, and the
+    # caller's transaction with its earlier work stays usable). A part that fails with
+    # psycopg2.DataError/IntegrityError is split in two until single rows remain; any other error
+    # (the server, not the data) propagates. Return (index + 1, reason, raw) for every refused row,
+    # with reason = sessions.session3.deadletter.reason_of(the error THAT row's probe raised) and
+    # raw = deadletter.raw_json(row). If no single row fails, raise err itself.
     raise NotImplementedError("TODO(poison_record): write isolate_poison")
