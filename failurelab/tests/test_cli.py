@@ -28,7 +28,7 @@ def course(tmp_path, monkeypatch):
     """A fresh clone's worth of the course; ``lab(...)`` runs ``python -m failurelab ...`` in it."""
     root = tmp_path / "course"
     ignore = shutil.ignore_patterns("__pycache__", ".failurelab", ".pytest_cache")
-    for part in ("sessions", "failurelab"):
+    for part in ("sessions", "failurelab", "docs"):
         shutil.copytree(ROOT / part, root / part, ignore=ignore)
     for part in ("conftest.py", "pytest.ini"):
         shutil.copy(ROOT / part, root / part)
@@ -42,7 +42,7 @@ def course(tmp_path, monkeypatch):
 
 
 def status_of(listing: str, name: str) -> str:
-    line = next(line for line in listing.splitlines() if f" {name} " in line)
+    line = next(line for line in listing.splitlines() if line.startswith("  [") and f" {name} " in line)
     return line.split("]", 1)[1].split(name)[0].strip()
 
 
@@ -115,18 +115,43 @@ def test_watch_regrades_on_save_and_moves_on_when_green(course):
     root, _ = course
     watcher = subprocess.Popen([sys.executable, "-u", "-m", "failurelab", "watch"], cwd=root, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    seen, deadline = [], threading.Timer(120, watcher.kill)  # a watcher that never sees the save ends the test
+    seen, deadline, graded = [], threading.Timer(120, watcher.kill), threading.Event()
     deadline.start()
+
+    def save():
+        while not graded.wait(2):
+            fill(root, "missing_file")
+    saver = threading.Thread(target=save, daemon=True)
     try:
         for line in watcher.stdout:
             seen.append(line)
             if "watching student/ for changes" in line and len([s for s in seen if "watching" in s]) == 1:
-                fill(root, "missing_file")  # the student saves a correct fix
+                saver.start()  # the student saves a correct fix (again, until the watcher, maybe not ready yet, sees it)
+            if "grading" in line or "session1/cases/test_missing_file.py" in line:
+                graded.set()
             if "== session1/corrupt_excel" in line:
                 break
     finally:
+        graded.set()
         deadline.cancel()
         watcher.kill()
         watcher.wait(10)
     text = "".join(seen)
     assert "== session1/missing_file" in text and "missing_file is fixed." in text, text
+
+
+def test_a_finished_course_is_all_fixed_and_keeps_the_self_checks_green(course):
+    root, lab = course
+    for exercise in exercises():
+        fill(root, exercise.case.name)
+    pytest_in_copy = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q"]
+    graded = subprocess.run([*pytest_in_copy, "--student", "-n", "2"], cwd=root, capture_output=True, text=True)
+    assert graded.returncode == 0, graded.stdout[-3000:]
+    assert all(f"{s}: {n}/{n} fixed" in graded.stdout for s, n in (("session1", 10), ("session2", 8), ("session3", 8)))
+    one = subprocess.run([*pytest_in_copy, "--student", "sessions/session1", "-k", "missing_file"], cwd=root,
+                         capture_output=True, text=True)
+    assert "session1: 10/10 fixed" in one.stdout, one.stdout[-2000:]  # a -k run still counts the whole session
+    checks = subprocess.run([*pytest_in_copy, "failurelab/tests/test_selfcheck.py", "failurelab/tests/test_catalogue.py"],
+                            cwd=root, capture_output=True, text=True)
+    assert checks.returncode == 0, checks.stdout[-2000:]
+    assert "not started" not in lab("list")[1]

@@ -39,6 +39,7 @@ SELECT DISTINCT upper(btrim(stock_code)), btrim(description), true, ARRAY[]::tex
 FROM bronze.raw_transactions WHERE description IS NOT NULL"""
 WHITE, CREAM = "WHITE HANGING HEART T-LIGHT HOLDER", "CREAM HANGING HEART T-LIGHT HOLDER"
 PARASOL = "EDWARDIAN PARASOL BLACK"
+CARTON = "wrongly marked carton 22804"
 PRODUCTS = "SELECT product_key, stock_code, description FROM silver.dim_product ORDER BY product_key"
 HISTORY = "SELECT stock_code, description, valid_from, valid_to FROM silver.dim_product_history ORDER BY 1, 3"
 
@@ -99,8 +100,8 @@ def test_right_duplicate_dimension_scd1_refuses_two_rows_for_one_code_before_wri
 
 def test_right_duplicate_dimension_scd2_keeps_every_version_with_its_validity(db, conn, solution):
     runner.run_file(conn, runner.SQL_DIR / "00_schema.sql")
-    t1, t2, t3 = (datetime(2010, 12, 1, tzinfo=timezone.utc), datetime(2011, 6, 1, tzinfo=timezone.utc),
-                  datetime(2011, 9, 1, tzinfo=timezone.utc))
+    t1, t2, t3, t4 = (datetime(2010, 12, 1, tzinfo=timezone.utc), datetime(2011, 6, 1, tzinfo=timezone.utc),
+                      datetime(2011, 9, 1, tzinfo=timezone.utc), datetime(2011, 11, 1, tzinfo=timezone.utc))
     opened = solution.scd2_upsert(conn, [("85123A", WHITE), ("15056BL", PARASOL)], t1)
     assert opened == 2, f"the first scd2_upsert of two codes opens 2 versions; it returned {opened!r}"
     assert transaction_state(conn) == IDLE, f"scd2_upsert should commit; the connection is in {transaction_state(conn)}"
@@ -108,12 +109,21 @@ def test_right_duplicate_dimension_scd2_keeps_every_version_with_its_validity(db
     assert opened == 1, f"renaming 85123A (15056BL unchanged) opens 1 version; scd2_upsert returned {opened!r}"
     opened = solution.scd2_upsert(conn, [("85123A", CREAM)], t2)
     assert opened == 0, f"a re-run that changes nothing opens no version; scd2_upsert returned {opened!r}"
-    opened = solution.scd2_upsert(conn, [("85123A", WHITE)], t3)
+    opened = solution.scd2_upsert(conn, [("85123A", CARTON)], t3)
+    assert opened == 1, f"renaming 85123A a second time opens 1 version; scd2_upsert returned {opened!r}"
+    history = read(db, HISTORY)
+    assert history == [("15056BL", PARASOL, t1, None), ("85123A", WHITE, t1, t2), ("85123A", CREAM, t2, t3),
+                       ("85123A", CARTON, t3, None)], (
+        "after WHITE (t1), CREAM (t2) and a third description (t3), dim_product_history should hold every version "
+        "(stock_code, description, valid_from, valid_to) dated with the `at` given; only the current version "
+        "(CREAM) is closed at t3, a closed version is history (WHITE stays closed at t2); "
+        f"another connection sees {history}")
+    opened = solution.scd2_upsert(conn, [("85123A", WHITE)], t4)
     assert opened == 1, (f"renaming 85123A back to its first description is a change too: 1 version; "
                          f"scd2_upsert returned {opened!r}")
     history = read(db, HISTORY)
     assert history == [("15056BL", PARASOL, t1, None), ("85123A", WHITE, t1, t2), ("85123A", CREAM, t2, t3),
-                       ("85123A", WHITE, t3, None)], (
+                       ("85123A", CARTON, t3, t4), ("85123A", WHITE, t4, None)], (
         "silver.dim_product_history should hold every version (stock_code, description, valid_from, valid_to), "
         f"closed at the time of the change, the current one with valid_to NULL; another connection sees {history}")
 

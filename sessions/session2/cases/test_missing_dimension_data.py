@@ -206,6 +206,28 @@ def test_right_missing_dimension_data_reconciliation_checks_every_measure(bronze
             f"the ReconciliationError should name the measure that differs, {name}; yours says {str(err.value)!r}")
 
 
+def test_right_missing_dimension_data_reconciliation_names_every_measure_that_differs_with_both_values(bronze,
+                                                                                                         solution):
+    transform.run(bronze)
+    due = dict(zip(MEASURES, query(bronze, BRONZE_TOTALS)[0]))
+    key = query(bronze, "SELECT date_key, product_key FROM silver.fact_sales_daily ORDER BY 1, 2 LIMIT 1")[0]
+    with bronze.cursor() as cur:  # two measures off at once
+        cur.execute("UPDATE silver.fact_sales_daily SET sold_quantity = sold_quantity + 1, "
+                    "cancelled_quantity = cancelled_quantity - 1 WHERE date_key = %s AND product_key = %s", key)
+    bronze.commit()
+    with must_raise(transform.ReconciliationError, "reconcile should raise when the fact's sold_quantity and "
+                    "cancelled_quantity are both off by one") as err:
+        solution.reconcile(bronze)
+    message = plain(str(err.value))
+    off = {"sold_quantity": (due["sold_quantity"], due["sold_quantity"] + 1),
+           "cancelled_quantity": (due["cancelled_quantity"], due["cancelled_quantity"] - 1)}
+    missing = [f"{name}: bronze {b}, fact {f}" for name, (b, f) in off.items()
+               if not (name in message and str(b) in message and str(f) in message)]
+    assert not missing, (
+        "the ReconciliationError should name EACH measure that differs with bronze's and the fact's value, not only "
+        f"the first; missing: {'; '.join(missing)}; yours says {str(err.value)!r}")
+
+
 def test_right_missing_dimension_data_reconciliation_passes_a_correct_fact_and_returns_bronzes_totals(bronze,
                                                                                                        solution):
     transform.run(bronze)

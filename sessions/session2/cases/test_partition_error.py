@@ -26,7 +26,8 @@ import psycopg2
 import pytest
 
 from sessions.session2 import runner, transform
-from sessions.session2.conftest import IDLE, add_batch, add_rows, transaction_state
+from sessions.session1.ingest import ingest_frame
+from sessions.session2.conftest import IDLE, add_batch, add_rows, hand_batch, transaction_state
 
 PARTITIONS = """SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i
                 JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'silver.fact_sales_daily'::regclass
@@ -109,6 +110,26 @@ def test_right_partition_error_creates_the_missing_month_then_loads(bronze, solu
         lines = cur.fetchone()[0]
     bronze.rollback()
     assert lines == 3, f"the 3 lines of 2012-01-03 should be in fact_sales_daily_y2012m01; it holds {lines}"
+
+
+def test_right_partition_error_covers_the_last_month_whatever_its_day_and_time(db, bronze, solution):
+    transform.run(bronze)
+    with bronze.cursor() as cur:
+        cur.execute("SELECT min(invoice_date)::text FROM bronze.raw_transactions")
+        first = cur.fetchone()[0]
+    bronze.rollback()
+    # bronze's last row on the 1st of a month, earlier in the day than its first row (2010-12-01, later than 07:00)
+    ingest_frame(bronze, hand_batch([("600010", "85123A", 2, 2.55, "2012-01-01")], day_time="07:00"),
+                 "batch_2012-01-01.csv")
+    created = solution.ensure_partitions(bronze)
+    assert created == ["fact_sales_daily_y2012m01"], (
+        "bronze now runs from " + first + " to 2012-01-01 07:00: the month of its last row, January 2012, is due "
+        "whatever the day and time of that row (count months from the month of the first row, not from its "
+        f"timestamp); ensure_partitions returned {created!r}, due ['fact_sales_daily_y2012m01']")
+    made = partitions(db)
+    assert made.get("fact_sales_daily_y2012m01") == bound("201201"), (
+        f"another connection should see fact_sales_daily_y2012m01 {bound('201201')}, committed; it sees "
+        f"{made.get('fact_sales_daily_y2012m01')!r}")
 
 
 def test_right_partition_error_builds_every_month_for_a_new_fact(db, bronze, solution):

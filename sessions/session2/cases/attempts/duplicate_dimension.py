@@ -235,6 +235,28 @@ class ClosesEveryVersion(ReadCompareWrite):
         return opened
 
 
+@wrong("closes every version whose description differs (no `valid_to IS NULL`): older closed versions get a new "
+       "valid_to", caught_by="scd2_keeps_every_version")
+class ClosesOtherDescriptions(ReadCompareWrite):
+    def scd2_upsert(conn, rows, at):
+        _unique_codes(rows)
+        opened = 0
+        with conn.cursor() as cur:
+            cur.execute(HISTORY_TABLE)
+            for code, description in rows:
+                cur.execute("SELECT 1 FROM silver.dim_product_history "
+                            "WHERE stock_code = %s AND valid_to IS NULL AND description = %s", (code, description))
+                if cur.fetchone():
+                    continue
+                cur.execute("UPDATE silver.dim_product_history SET valid_to = %s "
+                            "WHERE stock_code = %s AND description <> %s", (at, code, description))
+                cur.execute("INSERT INTO silver.dim_product_history (stock_code, description, valid_from) "
+                            "VALUES (%s, %s, %s)", (code, description, at))
+                opened += 1
+        conn.commit()
+        return opened
+
+
 @wrong("opens a version only for a description never seen: renaming back to an old name is lost",
        caught_by="scd2_keeps_every_version")
 class NewDescriptionsOnly(ReadCompareWrite):

@@ -227,6 +227,18 @@ class LinesOnly(FileByFile):
         return bronze
 
 
+@wrong("raises at the first measure that differs: the message names only that one, not each measure that differs",
+       caught_by="names_every_measure_that_differs")
+class FirstDifferenceOnly(FileByFile):
+    def reconcile(conn):
+        bronze, fact = _totals(conn)
+        for name in NAMES:
+            if bronze[name] != fact[name]:
+                raise ReconciliationError(f"fact_sales_daily does not reconcile: {name} bronze {bronze[name]} "
+                                          f"!= fact {fact[name]}")
+        return bronze
+
+
 @wrong("counts every bronze row, postage and fees too: a correct fact never reconciles",
        caught_by="passes_a_correct_fact")
 class EveryBronzeRow(FileByFile):

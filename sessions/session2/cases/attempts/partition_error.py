@@ -69,6 +69,19 @@ class MonthsWithSalesOnly:
         return _create_missing(conn, months)
 
 
+@wrong("generate_series from min(invoice_date) itself, not its month: when the last row's day and time come "
+       "before the first's, the last month is skipped", caught_by="covers_the_last_month")
+class SeriesFromTheFirstTimestamp:
+    def ensure_partitions(conn):
+        with conn.cursor() as cur:
+            cur.execute("""SELECT date_trunc('month', m)::date FROM generate_series(
+                               (SELECT min(invoice_date) FROM bronze.raw_transactions),
+                               (SELECT max(invoice_date) FROM bronze.raw_transactions),
+                               interval '1 month') AS m""")
+            months = [m for m, in cur.fetchall()]
+        return _create_missing(conn, months)
+
+
 @wrong("upper bound = the month's last day, but TO is exclusive: rows of the 31st find no partition",
        caught_by="first_and_last_day")
 class UpperBoundIsTheLastDay:
