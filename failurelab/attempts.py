@@ -86,7 +86,7 @@ def builtin(case: Case) -> list[Attempt]:
     key = f"{case.session}/{case.name}"
     return [Attempt(key, "Reference", RIGHT, "the reference fix itself", None, tuple(case.fixes)),
             Attempt(key, "DelegatesToTheReference", WRONG, "calls the reference instead of doing the work",
-                    "", tuple(_delegating(fn) for fn in case.fixes))]
+                    case.right_hand_tests()[0], tuple(_delegating(fn) for fn in case.fixes))]
 
 
 def _from_file(path: Path, name: str):

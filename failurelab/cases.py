@@ -105,6 +105,12 @@ class Case:
                 found.append(Expectation(ast.unparse(node.args[0]), kw.get("pgcode"), kw.get("match")))
         return found
 
+    def right_hand_tests(self) -> list[str]:
+        """The names of the right-hand tests that grade a fix (they take the ``solution`` fixture)."""
+        tree = ast.parse(inspect.getsource(self.module))
+        return [f.name for f in tree.body if isinstance(f, ast.FunctionDef) and f.name.startswith("test_right_")
+                and "solution" in [a.arg for a in f.args.args]]
+
     def fix_sources(self) -> list[tuple[str, str]]:
         """(where, source) of each reference fix, straight from the code that runs."""
         root = Path(__file__).resolve().parent.parent
