@@ -151,26 +151,32 @@ def test_right_duplicate_primary_key_a_corrected_file_replaces_only_its_own_rows
         f"and left {counts(state)}")
 
 
-@pytest.mark.parametrize("breaks", ["the quarantine", "the rows"])
+@pytest.mark.parametrize("breaks", ["the quarantine", "the rows", "a Python error"])
 def test_right_duplicate_primary_key_a_failure_half_way_keeps_the_previous_load(db, conn, cleaned, breaks, solution):
     solution.replace_source(conn, FILE, cleaned.good, cleaned.rejected)
     before = committed(db)
     if breaks == "the quarantine":  # fails after the DELETEs and the rows' COPY: jsonb refuses the value
         good, rejected = cleaned.good.head(5), pd.DataFrame({"source_line": [1], "reason": ["price_out_of_range"],
                                                              "raw": ["{cut short"]})
-    else:  # fails in the rows' COPY: line 0 breaks CHECK (source_line > 0)
+    elif breaks == "the rows":  # fails in the rows' COPY: line 0 breaks CHECK (source_line > 0)
         good, rejected = cleaned.good.head(5).assign(source_line=0), cleaned.rejected.head(1)
-    with must_raise(psycopg2.Error, f"a load whose COPY of {breaks} fails must raise the database's error"):
+    else:  # a Python error, not the database's: a quarantine frame without its raw column (KeyError in copy_frame)
+        good, rejected = cleaned.good.head(5), cleaned.rejected.head(1).drop(columns="raw")
+    failed = "in the COPY of " + breaks if breaks != "a Python error" else (
+        "with a Python error, not a database one (a KeyError: the quarantine frame given lacks its raw column)")
+    with must_raise(psycopg2.Error if breaks != "a Python error" else Exception,
+                    f"a load that fails {failed} must re-raise that error"):
         solution.replace_source(conn, FILE, good, rejected)
     after = committed(db)
     assert after == before, (
-        f"a load that failed in the COPY of {breaks} must leave the previous load as it was, row for row (ONE "
+        f"a load that failed {failed} must leave the previous load as it was, row for row (ONE "
         f"transaction: DELETEs and COPYs commit together or not at all); before: {counts(before)}, after: "
         f"{counts(after)}")
     status = conn.info.transaction_status
     assert status == TRANSACTION_STATUS_IDLE, (
-        "after the failed load the connection should be rolled back and usable (idle), it is "
-        f"{STATUS.get(status, status)}: roll back before re-raising")
+        f"after a load that failed {failed} the connection should be rolled back and usable (idle), it is "
+        f"{STATUS.get(status, status)}: roll back on ANY error (except BaseException, or `with conn:`), not only "
+        "on psycopg2.Error, before re-raising")
     loaded = solution.replace_source(conn, FILE, cleaned.good, cleaned.rejected)
     assert loaded == len(cleaned.good), f"a load after the failed one should work and return {len(cleaned.good)}"
 
@@ -180,6 +186,22 @@ def backend(observer, conn):
         cur.execute("SELECT state, wait_event_type, xact_start IS NOT NULL FROM pg_stat_activity WHERE pid = %s",
                     (conn.info.backend_pid,))
         return cur.fetchone()
+
+
+def another_process_waits(observer) -> bool:
+    """Would another process's load of FILE wait now? It takes the stated lock, then DELETEs."""
+    with observer.cursor() as cur:
+        cur.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s))", (FILE,))  # autocommit: released at once
+        if not cur.fetchone()[0]:
+            return True
+        cur.execute("BEGIN")
+        try:  # or a table lock that the DELETE of another load would wait for
+            cur.execute("LOCK TABLE bronze.raw_transactions IN ROW EXCLUSIVE MODE NOWAIT")
+            return False
+        except psycopg2.errors.LockNotAvailable:
+            return True
+        finally:
+            cur.execute("ROLLBACK")
 
 
 def test_right_duplicate_primary_key_two_loads_of_one_file_at_once_both_succeed(db, conn, cleaned, solution):
@@ -211,6 +233,12 @@ def test_right_duplicate_primary_key_two_loads_of_one_file_at_once_both_succeed(
             state = backend(observer, first)
             assert state[2], ("progress should be reported while the rows are loading, inside the load's transaction "
                               f"(pass it on to copy_frame); your fix reported it while its connection was {state[0]}")
+            waits = another_process_waits(observer)
+            assert waits, (
+                f"while your first load of {FILE} runs, a load of the same file in ANOTHER process (a second cron "
+                "job) must wait for it, but its lock would not: your load holds neither "
+                f"pg_advisory_xact_lock(hashtext('{FILE}')) nor a table lock. Lock with hashtext(source_file), the "
+                "same key in every process (Python's hash() of a string differs from process to process)")
             two.start()
             deadline = time.monotonic() + 3
             while two.is_alive() and time.monotonic() < deadline and backend(observer, second)[1] != "Lock":

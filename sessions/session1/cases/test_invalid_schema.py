@@ -25,6 +25,7 @@ Hints:
       first value. Then every row ends up once, in good or in rejected, with
       its position as source_line and the first rule it broke.
 """
+import itertools
 import json
 
 import pandas as pd
@@ -160,13 +161,18 @@ def test_right_invalid_schema_each_cell_is_judged_by_its_rule(solution):
 
 
 def test_right_invalid_schema_the_first_broken_rule_in_column_order_is_the_reason(solution):
-    rows = [{**A_LINE, "Quantity": "x", "UnitPrice": "abc"}, {**A_LINE, "InvoiceDate": "soon", "CustomerID": "N/A"},
-            {**A_LINE, "UnitPrice": "abc", "CustomerID": "N/A"}]
+    order = [("Quantity", "x", "invalid_quantity"), ("InvoiceDate", "soon", "invalid_invoice_date"),
+             ("UnitPrice", "abc", "invalid_unit_price"), ("CustomerID", "N/A", "invalid_customer_id")]
+    broken = [list(pair) for pair in itertools.combinations(order, 2)] + [order]  # every pair, then all four
+    rows = [{**A_LINE, "InvoiceNo": f"5{n:05d}", **{column: value for column, value, _ in rules}}
+            for n, rules in enumerate(broken, 1)]
     reasons = reasons_of(cleaned(solution, pd.DataFrame(rows, dtype="str")))
-    due = {1: "invalid_quantity", 2: "invalid_invoice_date", 3: "invalid_unit_price"}
-    assert reasons == due, (
-        f"a row breaking several rules gets the first, in the order Quantity, InvoiceDate, UnitPrice, CustomerID: "
-        f"expected {due}, yours {reasons}")
+    for line, rules in enumerate(broken, 1):
+        due = rules[0][2]
+        assert reasons.get(line) == due, (
+            f"a row breaking several rules gets the first, in the order Quantity, InvoiceDate, UnitPrice, CustomerID: "
+            f"a row with {' and '.join(f'{c} {v!r}' for c, v, _ in rules)} should be rejected as {due!r}; "
+            f"yours: {reasons.get(line, 'good')!r}")
 
 
 def test_right_invalid_schema_lines_are_positions_and_the_input_is_left_alone(typo_frame, solution):

@@ -25,6 +25,8 @@ Hints:
 import os
 import re
 
+import dotenv
+import dotenv.main
 import psycopg2
 import pytest
 from psycopg2 import OperationalError  # psycopg2 attaches no SQLSTATE to a failed connect: pgcode is None
@@ -158,6 +160,32 @@ def test_right_missing_env_vars_the_dotenv_argument_names_the_file(clean_environ
     assert settings.dbname == FULL["DB_NAME"], (
         "with no .env file at all and every setting in the environment, load_config() should work; "
         f"got DB_NAME {settings.dbname!r}")
+
+
+def test_right_missing_env_vars_dotenv_none_searches_for_no_file(clean_environment, tmp_path, monkeypatch,
+                                                                solution):
+    planted = tmp_path / "found_by_a_search" / ".env"  # a .env that a search (find_dotenv) would find
+    planted.parent.mkdir()
+    planted.write_text("".join(f"{k}={v}\n" for k, v in FULL.items()))
+    searched = []
+
+    def find_dotenv(*args, **kwargs):  # fault injection: a search for .env finds the planted file
+        searched.append(args or kwargs or "()")
+        return str(planted)
+
+    monkeypatch.setattr(dotenv.main, "find_dotenv", find_dotenv)
+    monkeypatch.setattr(dotenv, "find_dotenv", find_dotenv)
+    why = "load_config(dotenv=None) reads no file and searches for none, and the environment is empty"
+    try:
+        settings = solution.load_config(dotenv=None)
+    except config.ConfigError:
+        pass
+    else:
+        pytest.fail(f"{why}: it should raise ConfigError naming all five settings; yours returned settings (DB_NAME "
+                    f"{settings.dbname!r}) read from a .env it found by searching "
+                    f"{'(find_dotenv() was called)' if searched else ''}. dotenv_values(None) searches for a .env: "
+                    "when dotenv is None do not call it at all", pytrace=False)
+    expect_missing(solution, None, config.REQUIRED, dotenv=None, why=why)
 
 
 def test_right_missing_env_vars_leaves_os_environ_unchanged(clean_environment, monkeypatch, solution):

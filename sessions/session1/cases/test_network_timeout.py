@@ -176,6 +176,23 @@ def test_right_network_timeout_the_budget_ends_with_the_step(step_conn, solution
     ended_cleanly(step_conn, "a step that was cancelled")
 
 
+def test_right_network_timeout_a_larger_budget_overrides_the_connections_timeout(db, solution):
+    """The budget IS the step's statement_timeout: a connection default of 500 ms does not cut a 2000 ms step."""
+    conn = db.connect(options="-c statement_timeout=500")
+    try:
+        rows = within_budget(solution, conn, "SELECT pg_sleep(1), 'done'", budget_ms=2000, step="nightly rollup",
+                             takes="1 s (on a connection whose own statement_timeout is 500 ms)")
+        assert rows == [("", "done")], (
+            f"a 1 s step with a budget of 2000 ms should finish and return [('', 'done')]; got {rows!r}")
+    except psycopg2.errors.QueryCanceled as err:
+        pytest.fail(f"a 1 s step with a budget of 2000 ms was cancelled by the connection's own statement_timeout "
+                    f"(500 ms): {' '.join(str(err).split())}. The budget is the step's statement_timeout: set it to "
+                    "budget_ms for this step (SET LOCAL statement_timeout), it then replaces the connection's value "
+                    "for the step, larger or smaller", pytrace=False)
+    finally:
+        conn.close()
+
+
 def test_right_network_timeout_a_step_commits_and_returns_its_rows(db, step_conn, solution):
     assert solution.run_with_budget(step_conn, "CREATE TABLE step_log (n int, what text)", budget_ms=1000,
                                     step="create") == [], "a statement without a result (CREATE TABLE) returns []"

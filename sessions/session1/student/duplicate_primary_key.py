@@ -10,8 +10,10 @@ connection):
 
 * First take a lock that serialises loads of the same file and ends with the
   transaction: SELECT pg_advisory_xact_lock(hashtext(source_file)). A second
-  load of that file started meanwhile (a cron job started twice) then waits,
-  and replaces the first load instead of failing.
+  load of that file started meanwhile (a cron job started twice, in this or
+  another process) then waits, and replaces the first load instead of failing.
+  The key is hashtext(source_file), the same in every process (Python's hash()
+  of a string is not: it differs from process to process).
 * DELETE this source_file's rows from bronze.raw_transactions AND from
   bronze.rejected_rows (the quarantine): nothing of other source files.
 * copy_frame(cur, good.assign(source_file=source_file),
@@ -20,8 +22,9 @@ connection):
   rejected into "bronze.rejected_rows" with REJECTED_COLUMNS.
 * COMMIT, and return the number of rows loaded into bronze.raw_transactions
   (len(good); the quarantined rows are not counted).
-* On any error: roll back (the previous load of the file stays exactly as it
-  was, and the connection stays usable) and re-raise the error.
+* On any error, a database error or any other exception (e.g. a KeyError for
+  a frame that lacks a column): roll back (the previous load of the file stays
+  exactly as it was, and the connection stays usable, idle) and re-raise it.
 
 Twice equals once, row for row; a file without rows leaves nothing of it.
 """

@@ -19,7 +19,11 @@ normal (not autocommit) connection, in a transaction of its own:
 * statement_timeout is budget_ms for this step only (SET LOCAL, or
   set_config('statement_timeout', '<n>ms', true)): PostgreSQL itself cancels
   the statement when the budget runs out, so nothing keeps running on the
-  server. Afterwards the connection has its own statement_timeout again.
+  server. It replaces the connection's own statement_timeout for the step,
+  larger or smaller: with a budget of 2000 ms a 1 s step finishes even on a
+  connection whose own statement_timeout is 500 ms (so a timer calling
+  conn.cancel() is not enough). Afterwards the connection has its own
+  statement_timeout again.
 * It runs sql with params and returns its rows as a list of tuples ([] for a
   statement without a result, e.g. CREATE TABLE), after COMMIT: other
   connections see the step's work once it returns.

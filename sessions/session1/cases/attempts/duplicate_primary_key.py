@@ -1,4 +1,5 @@
 """Attempts at duplicate_primary_key (spoilers): what students hand in, and the verdict due."""
+import psycopg2
 from psycopg2.extras import execute_values
 
 from failurelab.attempts import right, wrong
@@ -170,6 +171,39 @@ class NoRollbackOnError:
             copy_frame(cur, rejected.assign(source_file=source_file), "bronze.rejected_rows", REJECTED_COLUMNS)
         conn.commit()
         return loaded
+
+
+@wrong("rolls back only on psycopg2.Error: a Python error after the DELETEs leaves the transaction open, its "
+       "locks held", caught_by="failure_half_way")
+class RollsBackOnlyDatabaseErrors:
+    def replace_source(conn, source_file, good, rejected, progress=None):
+        try:
+            with conn.cursor() as cur:
+                cur.execute(LOCK, (source_file,))
+                cur.execute("DELETE FROM bronze.raw_transactions WHERE source_file = %s", (source_file,))
+                cur.execute("DELETE FROM bronze.rejected_rows WHERE source_file = %s", (source_file,))
+                loaded = copy_frame(cur, good.assign(source_file=source_file), "bronze.raw_transactions",
+                                    RAW_COLUMNS, progress)
+                copy_frame(cur, rejected.assign(source_file=source_file), "bronze.rejected_rows", REJECTED_COLUMNS)
+            conn.commit()
+        except psycopg2.Error:
+            conn.rollback()
+            raise
+        return loaded
+
+
+@wrong("locks on Python's hash(source_file): a per-process random key, so a second cron job does not wait",
+       caught_by="at_once_both_succeed")
+class LocksOnPythonHash:
+    def replace_source(conn, source_file, good, rejected, progress=None):
+        with conn:
+            with conn.cursor() as cur:
+                cur.execute("SELECT pg_advisory_xact_lock(%s)", (hash(source_file),))
+                cur.execute("DELETE FROM bronze.raw_transactions WHERE source_file = %s", (source_file,))
+                cur.execute("DELETE FROM bronze.rejected_rows WHERE source_file = %s", (source_file,))
+                copy_frame(cur, rejected.assign(source_file=source_file), "bronze.rejected_rows", REJECTED_COLUMNS)
+                return copy_frame(cur, good.assign(source_file=source_file), "bronze.raw_transactions",
+                                  RAW_COLUMNS, progress)
 
 
 @wrong("ignores progress: the CLI shows nothing for a 500,000-row load", caught_by="twice_equals_once")

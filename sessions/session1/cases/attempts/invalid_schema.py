@@ -42,7 +42,8 @@ def customer_optional(s):
 
 
 def student_clean(frame, quantity=quantity_whole, dates=dates_two_formats, price=price_number,
-                  customer=customer_optional, lines=None):
+                  customer=customer_optional, lines=None,
+                  order=("invalid_quantity", "invalid_invoice_date", "invalid_unit_price", "invalid_customer_id")):
     src = frame[COLUMNS].reset_index(drop=True)
     source_line = pd.Series(np.arange(1, len(src) + 1) if lines is None else lines(frame), index=src.index)
     q, bad_q = quantity(src["Quantity"])
@@ -50,8 +51,9 @@ def student_clean(frame, quantity=quantity_whole, dates=dates_two_formats, price
     p, bad_p = price(src["UnitPrice"])
     c, bad_c = customer(src["CustomerID"])
     reason = pd.Series(None, index=src.index, dtype=object)
-    for name, bad in (("invalid_quantity", bad_q), ("invalid_invoice_date", bad_d),
-                      ("invalid_unit_price", bad_p), ("invalid_customer_id", bad_c)):
+    broken = {"invalid_quantity": bad_q, "invalid_invoice_date": bad_d,
+              "invalid_unit_price": bad_p, "invalid_customer_id": bad_c}
+    for name, bad in ((name, broken[name]) for name in order):
         reason[reason.isna() & bad.fillna(True).astype(bool)] = name
     bad = reason.notna()
     rejected = pd.DataFrame({"source_line": source_line[bad].to_numpy(), "reason": reason[bad].to_numpy(),
@@ -207,6 +209,22 @@ class RulesInAnotherOrder:
                  for line, r in zip(result.rejected["source_line"], result.rejected["reason"])}
         result.rejected["reason"] = result.rejected["source_line"].map(first)
         return result
+
+
+@wrong("checks the columns left to right as in the file (Quantity, UnitPrice, InvoiceDate, CustomerID): a row "
+       "with a bad date and a bad price gets invalid_unit_price", caught_by="first_broken_rule")
+class RulesInFileOrder:
+    def clean(frame):
+        return student_clean(frame, order=("invalid_quantity", "invalid_unit_price", "invalid_invoice_date",
+                                           "invalid_customer_id"))
+
+
+@wrong("checks the date first (it is the hardest to parse): a row with a bad quantity and a bad date gets "
+       "invalid_invoice_date", caught_by="first_broken_rule")
+class DateCheckedFirst:
+    def clean(frame):
+        return student_clean(frame, order=("invalid_invoice_date", "invalid_quantity", "invalid_unit_price",
+                                           "invalid_customer_id"))
 
 
 @wrong("source_line = frame.index + 1: a batch whose index does not start at 0 gets the wrong lines",

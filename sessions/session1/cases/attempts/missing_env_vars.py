@@ -129,6 +129,19 @@ class IgnoresTheDotenvArgument:
         return _settings(values)
 
 
+@wrong("passes dotenv=None on to dotenv_values(None), which then searches for a .env (find_dotenv) and reads it",
+       caught_by="dotenv_none_searches_for_no_file")
+class DotenvNoneStillSearches:
+    def load_config(env=None, dotenv=".env"):
+        if env is not None:
+            values = dict(env)
+        else:
+            found = dotenv_values(dotenv)  # None: "the default" -- which searches up the folders for a .env
+            values = {**{k: v for k, v in found.items() if v is not None}, **os.environ}
+        _check_all(values)
+        return _settings(values)
+
+
 @wrong("int(DB_PORT) without a range check: port 0 or 65536 passes and fails later at connect",
        caught_by="bad_port")
 class PortNotRangeChecked:

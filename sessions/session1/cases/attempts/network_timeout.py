@@ -39,7 +39,28 @@ class SetLocalInWithConn:
             raise _timed_out(step, budget_ms) from err
 
 
-@right("a timer that asks the server to cancel (conn.cancel()) when the budget runs out, stopped when the step ends")
+@right("explicit try/except with set_config(..., true), rollback in each branch, StepTimedOut raised while handling")
+class SetConfigTryExcept(SetLocalInWithConn):
+    def run_with_budget(conn, sql, params=None, *, budget_ms, step):
+        cur = conn.cursor()
+        try:
+            cur.execute("SELECT set_config('statement_timeout', %s, true)", (f"{budget_ms}ms",))
+            cur.execute(sql, params)
+            rows = cur.fetchall() if cur.description is not None else []
+            conn.commit()
+            return rows
+        except psycopg2.errors.QueryCanceled:
+            conn.rollback()
+            raise _timed_out(step, budget_ms)  # raised while handling the cancel: the traceback shows both
+        except BaseException:
+            conn.rollback()
+            raise
+        finally:
+            cur.close()
+
+
+@wrong("a timer calling conn.cancel() instead of the step's statement_timeout: a connection default of 500 ms "
+       "still cuts a step budgeted 2000 ms", caught_by="larger_budget_overrides")
 class TimerThatCancelsOnTheServer(SetLocalInWithConn):
     def run_with_budget(conn, sql, params=None, *, budget_ms, step):
         timer = threading.Timer(budget_ms / 1000, conn.cancel)

@@ -8,9 +8,11 @@ or raises sessions.session1.config.ConfigError:
 * Where the settings come from. ``env`` given (a mapping): exactly that mapping,
   neither os.environ nor any .env file. ``env`` None: the file named by
   ``dotenv`` (a path; ".env" means the one in the working directory; None: no
-  file; a file that is not there is fine), read with dotenv.dotenv_values
-  (it understands quotes and comments), with os.environ overriding it (the
-  environment wins). Do not change os.environ (load_dotenv() would).
+  file at all, none searched for: dotenv_values(None) would search for a .env
+  with find_dotenv(), so do not call it then; a file that is not there is
+  fine), read with dotenv.dotenv_values (it understands quotes and comments),
+  with os.environ overriding it (the environment wins). Do not change
+  os.environ (load_dotenv() would).
 * The five of REQUIRED (DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD) have
   no defaults. One that is absent, empty, only blanks, or a .env line without
   a value, is missing. Collect EVERY missing one and raise ONE ConfigError:

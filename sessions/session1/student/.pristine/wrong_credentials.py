@@ -24,8 +24,11 @@ connect(settings, **overrides) opens ONE connection and returns it:
   that does not exist) is NOT a wrong password: let it through unchanged.
 * The login is tried once: a wrong password stays wrong, and retries may lock
   the account.
-* The password (or any 4 characters of it) appears nowhere: not in the error
-  or any error behind it, not printed, not logged.
+* No 4 characters in a row of the password (no piece of it 4 characters
+  long, let alone all of it) appear anywhere: not in the DatabaseAuthFailed,
+  any error behind it or the traceback, not in repr() or str() of the
+  settings, not printed, not logged. That is the rule checked: pieces shorter
+  than 4 characters are not looked for.
 """
 from __future__ import annotations
 
