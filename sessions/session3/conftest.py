@@ -53,3 +53,27 @@ def serialization_failure(db):
     finally:
         a.close()
         b.close()
+
+
+def the_server_drops_the_connection_on(conn, where: str) -> None:
+    """A real fault: the next statement that writes there kills its own backend (the server drops the client)."""
+    with conn.cursor() as cur:
+        cur.execute("""CREATE OR REPLACE FUNCTION public.drop_the_connection() RETURNS trigger LANGUAGE plpgsql AS
+                       $$ BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NULL; END $$""")
+        for table, events in FAULTS[where]:
+            cur.execute(f"CREATE TRIGGER the_fault AFTER {events} ON {table} "
+                        f"FOR EACH STATEMENT EXECUTE FUNCTION public.drop_the_connection()")
+    conn.commit()
+
+
+def the_fault_removed(conn, where: str) -> None:
+    with conn.cursor() as cur:
+        for table, _ in FAULTS[where]:
+            cur.execute(f"DROP TRIGGER the_fault ON {table}")
+    conn.commit()
+
+
+# Where every correct load_batch passes: the replace of the day's rows (session 1 deletes the day's rejected rows,
+# then copies the rows in; whichever comes first), and the checkpoint's insert or update.
+FAULTS = {"replacing_the_rows": [("bronze.rejected_rows", "DELETE"), ("bronze.raw_transactions", "INSERT")],
+          "writing_the_checkpoint": [("pipeline.checkpoints", "INSERT OR UPDATE")]}

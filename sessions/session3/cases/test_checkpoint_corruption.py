@@ -31,6 +31,7 @@ import logging
 import os
 import re
 import signal
+import stat
 import sys
 import tempfile
 from contextlib import contextmanager
@@ -210,6 +211,30 @@ def test_right_checkpoint_corruption_the_temporary_file_is_beside_the_checkpoint
         f"complete (a copy or an in-place write); write a temporary file and os.replace it over the checkpoint")
     state = solution.read_checkpoint(path)
     assert state == {**STATE, "run_id": "77aa01bc"}, f"the second write should replace the first; it reads {state}"
+
+
+def test_right_checkpoint_corruption_the_file_and_its_folder_are_synced(tmp_path, monkeypatch, solution):
+    """Durability shows only after a power cut; the sync calls are the only way to it, so they are recorded."""
+    synced = []  # (call, is a directory?), taken at call time
+
+    def recorder(name, real):
+        def sync(fd):
+            number = fd if isinstance(fd, int) else fd.fileno()
+            synced.append((name, stat.S_ISDIR(os.fstat(number).st_mode)))
+            return real(fd)
+        return sync
+
+    for name in ("fsync", "fdatasync"):
+        if hasattr(os, name):
+            monkeypatch.setattr(os, name, recorder(name, getattr(os, name)))
+    path = tmp_path / "checkpoint.json"
+    solution.write_checkpoint(path, STATE)
+    files, folders = [n for n, d in synced if not d], [n for n, d in synced if d]
+    assert files and folders, (
+        f"write_checkpoint must flush and os.fsync (or os.fdatasync) the temporary file before the rename, and "
+        f"os.fsync the folder after it (open it with os.open(folder, os.O_RDONLY)): without them a power cut can "
+        f"leave an empty or old checkpoint although the write returned; yours synced {len(files)} file(s) and "
+        f"{len(folders)} folder(s)")
 
 
 def test_right_checkpoint_corruption_the_state_is_rebuilt_from_the_database(settings, bconn, batches, tmp_path,

@@ -92,6 +92,17 @@ def holds_the_lock(settings, conn) -> bool:
         probe.close()
 
 
+def another_session_can_take_it(settings) -> bool:
+    """Can a new session take the pipeline's lock now? (it lets go of it again by closing)"""
+    probe = pipeline_db.connect(settings)
+    try:
+        with probe.cursor() as cur:
+            cur.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,))
+            return cur.fetchone()[0]
+    finally:
+        probe.close()
+
+
 def test_right_concurrent_runs_the_second_run_exits_at_once_naming_the_holder(settings, bconn, solution):
     first, second = pipeline_db.connect(settings), connect_with_a_lock_timeout(settings, 500)
     try:
@@ -108,9 +119,11 @@ def test_right_concurrent_runs_the_second_run_exits_at_once_naming_the_holder(se
                         "would queue behind the first run (stopped here after 0.5 s)",
                         match=rf"^another run of the pipeline is in progress \(advisory lock {LOCK_KEY} held by "
                               rf"backend pid {first.get_backend_pid()} \("):
-            solution.acquire_lock(second)
+            solution.acquire_lock(second, wait_s=0, poll_s=1)
         took = time.monotonic() - started
-        assert took < 0.5, f"the second run should give up at once when wait_s=0; it took {took:.2f} s"
+        assert took < 0.5, (
+            f"with wait_s=0 the second run should give up at once, without sleeping poll_s (here 1 s) first: check "
+            f"the deadline before sleeping; acquire_lock(wait_s=0, poll_s=1) took {took:.2f} s")
         first.commit(), first.rollback()  # the first run's own transactions come and go: the lock must stay
         with must_raise(AlreadyRunning, "the lock must last for the holder's whole session, through its commits and "
                                         "rollbacks (pg_try_advisory_lock, not the _xact_ variant released at commit)"):
@@ -119,6 +132,11 @@ def test_right_concurrent_runs_the_second_run_exits_at_once_naming_the_holder(se
         solution.acquire_lock(second, wait_s=2)  # the next run may start
         assert holds_the_lock(settings, second), (
             "after the first run ended, acquire_lock(wait_s=2) should have taken the lock on LOCK_KEY")
+        release_lock(second)  # the run ends, its connection stays open: one pg_advisory_unlock must free the lock
+        assert another_session_can_take_it(settings), (
+            "after acquire_lock(conn) and then sessions.session3.lock.release_lock(conn) (one pg_advisory_unlock), "
+            "another run could not take the lock: take it ONCE per acquire_lock (a session-level advisory lock taken "
+            "twice needs two unlocks)")
     finally:
         release_lock(second), second.close(), first.close()
 

@@ -37,6 +37,7 @@ from sessions.session1 import cleaning, load
 from sessions.session3 import db as pipeline_db
 from sessions.session3.batches import Batch, load_batch
 from sessions.session3.snapshot import reset, snapshot
+from sessions.session3.conftest import FAULTS, the_fault_removed, the_server_drops_the_connection_on
 
 pytestmark = pytest.mark.failure_case("business_logic", fix=load_batch)
 CLEAN: dict[str, dict] = {}
@@ -101,6 +102,16 @@ def test_right_non_idempotent_rerun_twice_is_once(settings, bconn, batches, solu
     twice = committed_state(settings)
     assert twice == once, (
         f"loading the same day twice should leave exactly the state of one load; {differences(twice, once)}")
+    with bconn.cursor() as cur:  # an operator cleared the day's bronze rows; its checkpoint is still there
+        cur.execute("DELETE FROM bronze.raw_transactions WHERE source_file = %(b)s; "
+                    "DELETE FROM bronze.rejected_rows WHERE source_file = %(b)s", {"b": batches[0].batch_id})
+    bconn.commit()
+    solution.load_batch(bconn, batches[0])
+    reloaded = committed_state(settings)
+    assert reloaded == once, (
+        f"load_batch must always load, even when the day's checkpoint (same sha256) says it is done: skipping is "
+        f"the pipeline's job. After the day's bronze rows were deleted (checkpoint kept) and the same day loaded "
+        f"again, the state should be that of one load; {differences(reloaded, once)}")
 
 
 def corrected(batch: Batch) -> Batch:
@@ -146,30 +157,6 @@ def test_right_non_idempotent_rerun_a_changed_input_replaces_the_day_and_its_che
         f"after loading the day and then its corrected version the database should hold exactly what one load of "
         f"the corrected version gives (load_batch always loads; skipping is the pipeline's job): "
         f"{differences(state, expected)}")
-
-
-def the_server_drops_the_connection_on(conn, where: str) -> None:
-    """A real fault: the next statement that writes there kills its own backend (the server drops the client)."""
-    with conn.cursor() as cur:
-        cur.execute("""CREATE OR REPLACE FUNCTION public.drop_the_connection() RETURNS trigger LANGUAGE plpgsql AS
-                       $$ BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NULL; END $$""")
-        for table, events in FAULTS[where]:
-            cur.execute(f"CREATE TRIGGER the_fault AFTER {events} ON {table} "
-                        f"FOR EACH STATEMENT EXECUTE FUNCTION public.drop_the_connection()")
-    conn.commit()
-
-
-def the_fault_removed(conn, where: str) -> None:
-    with conn.cursor() as cur:
-        for table, _ in FAULTS[where]:
-            cur.execute(f"DROP TRIGGER the_fault ON {table}")
-    conn.commit()
-
-
-# Where every correct load_batch passes: the replace of the day's rows (session 1 deletes the day's rejected rows,
-# then copies the rows in; whichever comes first), and the checkpoint's insert or update.
-FAULTS = {"replacing_the_rows": [("bronze.rejected_rows", "DELETE"), ("bronze.raw_transactions", "INSERT")],
-          "writing_the_checkpoint": [("pipeline.checkpoints", "INSERT OR UPDATE")]}
 
 
 class FailsWritingTheCheckpoint(psycopg2.extensions.cursor):

@@ -40,6 +40,7 @@ from sessions.session1 import cleaning
 from sessions.session3 import db as pipeline_db
 from sessions.session3.batches import Batch, load_batch
 from sessions.session3.retry import call_with_retry
+from sessions.session3.conftest import FAULTS, the_fault_removed, the_server_drops_the_connection_on
 
 pytestmark = pytest.mark.failure_case("data_quality", fix=load_batch)
 STATUS = {psycopg2.extensions.TRANSACTION_STATUS_INTRANS: "inside a transaction (rows written, not committed)",
@@ -81,14 +82,15 @@ def test_right_partial_batch_failure_a_bad_value_is_rejected_not_fatal(settings,
     batch = batches[0]
     batch.frame["Quantity"] = batch.frame["Quantity"].astype("object")
     batch.frame.loc[30, "Quantity"] = "12x"
+    batch.frame.loc[40, "Quantity"] = "3 pcs"  # two rows rejected for the same reason
     result = solution.load_batch(bconn, batch)
-    assert result.rows_in == result.loaded + result.rejected == 60 and result.rejected == 1, (
-        f"row 31's quantity '12x' should be rejected and the other 59 rows loaded (rows_in = loaded + rejected = 60);"
-        f" load_batch returned {result}")
+    assert result.rows_in == result.loaded + result.rejected == 60 and result.rejected == 2, (
+        f"rows 31 and 41 (quantities '12x' and '3 pcs') should be rejected and the other 58 rows loaded (rejected "
+        f"counts ROWS, not reasons: rows_in = loaded + rejected = 60); load_batch returned {result}")
     other = pipeline_db.connect(settings)  # another connection sees only what was committed
     with other.cursor() as cur:
-        cur.execute("SELECT reason FROM bronze.rejected_rows WHERE source_file = %s AND source_line = 31",
-                    (batch.batch_id,))
+        cur.execute("SELECT array_agg(source_line ORDER BY source_line), array_agg(DISTINCT reason) "
+                    "FROM bronze.rejected_rows WHERE source_file = %s", (batch.batch_id,))
         reason = cur.fetchone()
         cur.execute("SELECT batch_id, source_sha256, rows_in, loaded, rejected, dead_lettered "
                     "FROM pipeline.checkpoints")
@@ -96,38 +98,14 @@ def test_right_partial_batch_failure_a_bad_value_is_rejected_not_fatal(settings,
         cur.execute("SELECT count(*) FROM bronze.raw_transactions WHERE source_file = %s", (batch.batch_id,))
         loaded = cur.fetchone()[0]
     other.close()
-    assert (loaded, reason) == (59, ("invalid_quantity",)), (
-        f"committed (another connection looks): bronze.raw_transactions should hold the day's 59 good rows and "
-        f"bronze.rejected_rows line 31 with reason invalid_quantity (session 1's ingest_frame); found {loaded} rows "
-        f"and reason {reason}")
-    expected = [(batch.batch_id, batch.sha256, 60, 59, 1, 0)]
+    assert (loaded, reason) == (58, ([31, 41], ["invalid_quantity"])), (
+        f"committed (another connection looks): bronze.raw_transactions should hold the day's 58 good rows and "
+        f"bronze.rejected_rows lines 31 and 41 with reason invalid_quantity (session 1's ingest_frame); found "
+        f"{loaded} rows and (rejected lines, reasons) {reason}")
+    expected = [(batch.batch_id, batch.sha256, 60, 58, 2, 0)]
     assert checkpoints == expected, (
         f"pipeline.checkpoints should hold {expected} (batch_id, batch.sha256, rows in, loaded, rejected, "
-        f"dead-lettered), committed with the rows; it holds {checkpoints}")
-
-
-def the_server_drops_the_connection_on(conn, where: str) -> None:
-    """A real fault: the next statement that writes there kills its own backend (the server drops the client)."""
-    with conn.cursor() as cur:
-        cur.execute("""CREATE OR REPLACE FUNCTION public.drop_the_connection() RETURNS trigger LANGUAGE plpgsql AS
-                       $$ BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NULL; END $$""")
-        for table, events in FAULTS[where]:
-            cur.execute(f"CREATE TRIGGER the_fault AFTER {events} ON {table} "
-                        f"FOR EACH STATEMENT EXECUTE FUNCTION public.drop_the_connection()")
-    conn.commit()
-
-
-def the_fault_removed(conn, where: str) -> None:
-    with conn.cursor() as cur:
-        for table, _ in FAULTS[where]:
-            cur.execute(f"DROP TRIGGER the_fault ON {table}")
-    conn.commit()
-
-
-# Where every correct load_batch passes: the replace of the day's rows (session 1 deletes the day's rejected rows,
-# then copies the rows in; whichever comes first), and the checkpoint's insert or update.
-FAULTS = {"replacing_the_rows": [("bronze.rejected_rows", "DELETE"), ("bronze.raw_transactions", "INSERT")],
-          "writing_the_checkpoint": [("pipeline.checkpoints", "INSERT OR UPDATE")]}
+        f"dead-lettered; rejected counts rows, not reasons), committed with the rows; it holds {checkpoints}")
 
 
 def day_state(conn, batch_id):
@@ -169,6 +147,16 @@ def day_and_checkpoint(conn, batch_id) -> tuple:
 
 def test_right_partial_batch_failure_a_corrected_day_replaces_the_old_one(bconn, batches, solution):
     solution.load_batch(bconn, batches[1])
+    with bconn.cursor() as cur:  # an operator cleared the day's bronze rows; its checkpoint is still there
+        cur.execute("DELETE FROM bronze.raw_transactions WHERE source_file = %(b)s; "
+                    "DELETE FROM bronze.rejected_rows WHERE source_file = %(b)s", {"b": batches[1].batch_id})
+    bconn.commit()
+    solution.load_batch(bconn, batches[1])  # the same input again
+    found, expected = day_and_checkpoint(bconn, batches[1].batch_id), expected_after_loading(batches[1])
+    assert found == expected, (
+        f"load_batch must always load, even when the day's checkpoint (same sha256) says it is done: skipping is "
+        f"the pipeline's job. After the day's rows were deleted and the same day loaded again, expected (loaded, "
+        f"rejected, checkpoint) = {expected}, found {found}")
     fixed = corrected(batches[1])  # the shop re-sent the day: 58 rows, one more of them rejected
     solution.load_batch(bconn, fixed)
     found, expected = day_and_checkpoint(bconn, fixed.batch_id), expected_after_loading(fixed)
@@ -182,8 +170,14 @@ def crashed_load(settings, conn, batch, where, solution):
     """load_batch on `conn` while the server drops it at `where`; returns a new connection, the fault removed."""
     the_server_drops_the_connection_on(conn, where)
     with must_raise(psycopg2.Error, f"the server dropped the connection while load_batch was "
-                                    f"{where.replace('_', ' ')}: load_batch must let that error out"):
+                                    f"{where.replace('_', ' ')}: load_batch must let that error out") as raised:
         solution.load_batch(conn, batch)
+    error = raised.value
+    assert isinstance(error, psycopg2.OperationalError), (
+        f"the server dropped the connection while load_batch was {where.replace('_', ' ')}: load_batch must re-raise "
+        f"the original error (an OperationalError) unchanged; yours raised {type(error).__name__}: "
+        f"{str(error).strip()[:120]!r} (conn.rollback() on a closed connection raises InterfaceError: roll back "
+        f"only unless conn.closed; session 1's code rolls back too, unless it runs inside caller_commits(conn))")
     fresh = pipeline_db.connect(settings)
     the_fault_removed(fresh, where)
     return fresh

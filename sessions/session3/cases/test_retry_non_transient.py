@@ -224,11 +224,14 @@ def test_right_retry_non_transient_failed_connections_are_judged_by_the_message(
 def test_right_retry_non_transient_other_exceptions(solution):
     cases = [("a bug in the loader", KeyError("Quantity"), False), ("a bad value", ValueError("12x"), False),
              ("a network reset", ConnectionResetError(104, "Connection reset by peer"), True),
-             ("a timeout of the feed", TimeoutError("timed out"), True)]
+             ("a timeout of the feed", TimeoutError("timed out"), True),
+             ("a missing input file", FileNotFoundError(2, "No such file or directory"), False),
+             ("a file the job may not read", PermissionError(13, "Permission denied"), False)]
     wrong = misjudged(solution, cases)
     assert not wrong, ("without a SQLSTATE and outside psycopg2, is_transient should be True only for Python's "
-                       "ConnectionError and TimeoutError (the network), False for anything else (a bug comes back "
-                       f"on every try); yours got {len(wrong)} of {len(cases)} wrong: " + "; ".join(wrong))
+                       "ConnectionError and TimeoutError (the network), False for anything else, other OSErrors "
+                       "such as FileNotFoundError and PermissionError included (they come back on every try); "
+                       f"yours got {len(wrong)} of {len(cases)} wrong: " + "; ".join(wrong))
 
 
 def test_right_retry_non_transient_a_wrong_password_fails_at_once(db, closed_port, mocker, solution):

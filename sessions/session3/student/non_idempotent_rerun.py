@@ -13,6 +13,7 @@ def load_batch(conn, batch: Batch) -> BatchResult:
     # REPLACES that source's rows), upsert its row in pipeline.checkpoints (batch_id, batch.sha256,
     # rows in, loaded, rejected, dead_lettered=0; ON CONFLICT (batch_id) DO UPDATE, so a re-load of
     # a changed day records the new input), then commit once, after the block. On any exception:
-    # conn.rollback() (unless conn.closed) and re-raise it. Always load: deciding to skip a day
-    # that is done is the pipeline's job. Return a sessions.session3.batches.BatchResult.
+    # conn.rollback() (unless conn.closed) and re-raise it. Always load, even when the day's
+    # checkpoint has the same sha256: deciding to skip a day that is done is the pipeline's job.
+    # Return a sessions.session3.batches.BatchResult.
     raise NotImplementedError("TODO(non_idempotent_rerun): write load_batch")

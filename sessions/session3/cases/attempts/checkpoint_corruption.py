@@ -1,8 +1,10 @@
 """Attempts at checkpoint_corruption (spoilers): what students hand in, and the verdict due.
 
-Not in this catalogue, because no test can tell by behaviour: a write without fsync (of the file or of the
-folder). Whether the bytes reach the disk before the rename shows only after a real power cut; an in-process
-test could only spy on os.fsync / os.fdatasync / O_SYNC, i.e. on the call used, not on the outcome.
+Durability itself (the bytes and the rename on disk before a power cut) cannot be observed in a test. But a sync
+call is the only way to get it, so the_file_and_its_folder_are_synced records os.fsync and os.fdatasync (whichever
+is used, whether the fd is a regular file or a directory, taken at call time) and requires at least one of each
+during write_checkpoint. Not caught: a sync made another way (O_SYNC / O_DSYNC on open), or a sync in the wrong
+order (the file after the rename); the stub asks for flush + os.fsync of the file, then of the folder.
 """
 import hashlib
 import json
@@ -68,7 +70,7 @@ class MkstempAndRename:
         return _read(path)
 
 
-@right("pathlib: Path.write_text on a sibling temp, Path.replace; the checksum on the first line, the state after it")
+@right("pathlib: Path.open on a sibling temp, Path.replace, folder synced via O_DIRECTORY; checksum line, then state")
 class ChecksumLineThenState:
     def write_checkpoint(path, state):
         path = Path(path)
@@ -78,11 +80,16 @@ class ChecksumLineThenState:
             with tmp.open("w", encoding="utf-8") as out:
                 out.write(hashlib.sha256(body.encode()).hexdigest() + "\n" + body + "\n")
                 out.flush()
-                os.fsync(out.fileno())
+                os.fsync(out)
             tmp.replace(path)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
+        folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fdatasync(folder)
+        finally:
+            os.close(folder)
 
     def read_checkpoint(path):
         path = Path(path)
@@ -233,3 +240,34 @@ class SilentlyIgnoresIt(MkstempAndRename):
         except (OSError, ValueError, KeyError, TypeError):
             pass
         return None
+
+
+@wrong("atomic and checked, but never synced: a power cut can leave an empty file under the new name",
+       caught_by="the_file_and_its_folder_are_synced")
+class NoFsync(MkstempAndRename):
+    def write_checkpoint(path, state):
+        path = Path(path)
+        tmp = path.with_name(f".{path.name}.tmp")
+        try:
+            tmp.write_text(_document(state), encoding="utf-8")
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+
+@wrong("fsyncs the temporary file but not the folder: after a power cut the rename itself may be gone",
+       caught_by="the_file_and_its_folder_are_synced")
+class FileSyncedFolderNot(MkstempAndRename):
+    def write_checkpoint(path, state):
+        path = Path(path)
+        tmp = path.with_name(f".{path.name}.tmp")
+        try:
+            with open(tmp, "w", encoding="utf-8") as out:
+                out.write(_document(state))
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise

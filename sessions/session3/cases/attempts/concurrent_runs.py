@@ -150,3 +150,27 @@ class OwnKey:
                 raise AlreadyRunning(f"another run of the pipeline is in progress (advisory lock {LOCK_KEY} held by "
                                      f"backend pid {pid[0] if pid else '?'} (pipeline))")
             time.sleep(poll_s)
+
+
+@wrong("sleeps poll_s before it looks at the deadline: with wait_s=0 it still waits poll_s before giving up",
+       caught_by="exits_at_once")
+class SleepsBeforeTheDeadlineCheck:
+    def acquire_lock(conn, *, wait_s=0.0, poll_s=0.2):
+        deadline = time.monotonic() + wait_s
+        while not _try(conn):
+            time.sleep(poll_s)
+            if time.monotonic() > deadline:
+                _refuse(conn)
+
+
+@wrong("checks the lock is free with one pg_try_advisory_lock, then takes it with another: one unlock leaves it held",
+       caught_by="exits_at_once")
+class TakesItTwice:
+    def acquire_lock(conn, *, wait_s=0.0, poll_s=0.2):
+        deadline = time.monotonic() + wait_s
+        while True:
+            if _try(conn) and _try(conn):  # "is it free?", then "take it"
+                return
+            if time.monotonic() >= deadline:
+                _refuse(conn)
+            time.sleep(min(poll_s, max(deadline - time.monotonic(), 0)))

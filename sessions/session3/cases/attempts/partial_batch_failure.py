@@ -210,3 +210,55 @@ class CommitsInsideTheBlockOnly:
                 conn.rollback()
             raise
         return BatchResult(batch.batch_id, len(batch.frame), report.loaded, rejected, 0, time.perf_counter() - start)
+
+
+@wrong("rejected = len(report.rejected), the number of REASONS: two rows rejected for one reason count as one",
+       caught_by="a_bad_value_is_rejected")
+class CountsReasonsNotRows:
+    def load_batch(conn, batch: Batch) -> BatchResult:
+        start = time.perf_counter()
+        try:
+            with caller_commits(conn):
+                report = ingest_frame(conn, batch.frame, batch.batch_id)
+                rejected = len(report.rejected)
+                with conn.cursor() as cur:
+                    cur.execute(CHECKPOINT.replace("%s, %s, %s, %s, %s, 0", "%s, %s, %s + %s, %s, %s, 0"),
+                                (batch.batch_id, batch.sha256, report.loaded, rejected, report.loaded, rejected))
+            conn.commit()
+        except BaseException:
+            if not conn.closed:
+                conn.rollback()
+            raise
+        return BatchResult(batch.batch_id, report.loaded + rejected, report.loaded, rejected, 0,
+                           time.perf_counter() - start)
+
+
+@wrong("rolls back without checking conn.closed: on a dropped connection InterfaceError replaces the real error",
+       caught_by="a_crash_mid_batch")
+class RollbackOnClosed:
+    def load_batch(conn, batch: Batch) -> BatchResult:
+        start = time.perf_counter()
+        try:
+            with caller_commits(conn):
+                report = ingest_frame(conn, batch.frame, batch.batch_id)
+                rejected = sum(report.rejected.values())
+                _checkpoint(conn, batch, report.loaded, rejected)
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+        return BatchResult(batch.batch_id, len(batch.frame), report.loaded, rejected, 0, time.perf_counter() - start)
+
+
+@wrong("skips the load when the checkpoint has the same sha256: a day whose rows were cleared never comes back",
+       caught_by="a_corrected_day_replaces")
+class SkipsWhenSameInput(LogsAndReraises):
+    def load_batch(conn, batch: Batch) -> BatchResult:
+        with conn.cursor() as cur:
+            cur.execute("SELECT rows_in, loaded, rejected FROM pipeline.checkpoints "
+                        "WHERE batch_id = %s AND source_sha256 = %s", (batch.batch_id, batch.sha256))
+            done = cur.fetchone()
+        conn.rollback()
+        if done is not None:
+            return BatchResult(batch.batch_id, *done, 0, 0.0)
+        return LogsAndReraises.load_batch(conn, batch)

@@ -134,3 +134,17 @@ class NoSqlstateMeansTransient:
         if isinstance(exc, psycopg2.OperationalError):
             return not any(m in str(exc) for m in PERMANENT_CONNECT)
         return True
+
+
+@wrong("any OSError counts as the network: a missing file or a denied permission is retried five times",
+       caught_by="other_exceptions")
+class AnyOSError:
+    def is_transient(exc: BaseException) -> bool:
+        code = getattr(exc, "pgcode", None)
+        if code is not None:
+            return code in {"40001", "40P01", "57P01", "57P02", "57P03", "53300"} or code.startswith("08")
+        if isinstance(exc, psycopg2.OperationalError):
+            return not any(m in str(exc) for m in PERMANENT_CONNECT)
+        if isinstance(exc, psycopg2.InterfaceError):
+            return True
+        return isinstance(exc, OSError)

@@ -11,8 +11,9 @@ def write_checkpoint(path: Path, state: dict) -> None:
     # TODO(checkpoint_corruption): json-dump {"sha256": <digest of the state>, "state": state}
     # into a temporary file in the SAME folder as `path` (not /tmp: a rename is atomic only within
     # one file system), flush + os.fsync it, os.replace it over `path` (never open `path` itself
-    # for writing), then fsync the folder. A crash at any moment leaves the old file or the new
-    # one; if a step raises (disk full ...), delete the temporary file and re-raise the error.
+    # for writing), then fsync the folder (os.fsync of os.open(folder, os.O_RDONLY)). A crash at
+    # any moment leaves the old file or the new one; if a step raises (disk full ...), delete the
+    # temporary file and re-raise the error. (os.fdatasync may stand for os.fsync.)
     raise NotImplementedError("TODO(checkpoint_corruption): write write_checkpoint")
 
 

@@ -15,6 +15,8 @@ def load_batch(conn, batch: Batch) -> BatchResult:
     # batch.sha256, rows in, loaded, rejected, 0 dead-lettered; ON CONFLICT (batch_id) DO UPDATE:
     # a corrected day loaded again replaces its checkpoint too), leave the block, then
     # conn.commit() once. On ANY exception (not only database errors): conn.rollback() (unless
-    # conn.closed) and re-raise it. Always load (skipping a done day is the pipeline's job).
+    # conn.closed: on a dropped connection rollback() raises InterfaceError) and re-raise the
+    # original error unchanged. Rejected counts rows, not reasons. Always load, even if the day's
+    # checkpoint has the same sha256 (skipping a done day is the pipeline's job).
     # Return a sessions.session3.batches.BatchResult.
     raise NotImplementedError("TODO(partial_batch_failure): write load_batch")
