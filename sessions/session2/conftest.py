@@ -68,3 +68,12 @@ def add_rows(conn, source_file: str, rows) -> pd.DataFrame:
     frame = hand_batch(rows)
     ingest_frame(conn, frame, source_file)
     return frame
+
+
+def query(conn, sql: str) -> list[tuple]:
+    """The rows of one read, with the transaction ended after it (a check leaves nothing open)."""
+    with conn.cursor() as cur:
+        cur.execute(sql)
+        rows = cur.fetchall()
+    conn.rollback()
+    return rows

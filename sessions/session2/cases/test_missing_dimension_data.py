@@ -28,7 +28,7 @@ import pytest
 
 from failurelab.expect import must_raise
 from sessions.session2 import runner, transform
-from sessions.session2.conftest import IDLE, add_batch, add_rows, transaction_state
+from sessions.session2.conftest import IDLE, add_batch, add_rows, query, transaction_state
 
 pytestmark = pytest.mark.failure_case("data_quality", fix=[transform.run, transform.reconcile])
 
@@ -92,14 +92,6 @@ SKIP_NEW_PRODUCT = """
 CREATE FUNCTION public.skip_23999() RETURNS trigger LANGUAGE plpgsql AS
     $$BEGIN IF NEW.stock_code = '23999' THEN RETURN NULL; END IF; RETURN NEW; END$$;
 CREATE TRIGGER skip_23999 BEFORE INSERT ON silver.dim_product FOR EACH ROW EXECUTE FUNCTION public.skip_23999()"""
-
-
-def query(conn, sql):
-    with conn.cursor() as cur:
-        cur.execute(sql)
-        rows = cur.fetchall()
-    conn.rollback()
-    return rows
 
 
 def plain(message: str) -> str:

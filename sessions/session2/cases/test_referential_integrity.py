@@ -27,7 +27,7 @@ import psycopg2
 import pytest
 
 from sessions.session2 import transform
-from sessions.session2.conftest import IDLE, add_batch, add_rows, transaction_state
+from sessions.session2.conftest import IDLE, add_batch, add_rows, query, transaction_state
 
 pytestmark = pytest.mark.failure_case("business_logic", fix=[transform.find_orphans, transform.run])
 
@@ -57,14 +57,6 @@ NEW_PRODUCT = "no dim_product row"
 XMIN = "SELECT date_key, product_key, xmin::text FROM silver.fact_sales_daily ORDER BY 1, 2"
 DEC10_FACT = """SELECT p.stock_code, f.sold_quantity FROM silver.fact_sales_daily f
                 JOIN silver.dim_product p USING (product_key) WHERE f.date_key = 20111210 ORDER BY 1"""
-
-
-def query(conn, sql):
-    with conn.cursor() as cur:
-        cur.execute(sql)
-        rows = cur.fetchall()
-    conn.rollback()
-    return rows
 
 
 def test_right_referential_integrity_finds_orphans_then_loads_dimensions_first(bronze, solution):

@@ -5,18 +5,10 @@ import pytest
 
 from sessions.session1 import reader
 from sessions.session2 import runner, transform
-from sessions.session2.conftest import load_bronze
+from sessions.session2.conftest import load_bronze, query as rows
 
 FACT = "SELECT date_key, product_key, sold_quantity, sold_revenue, cancelled_quantity, bronze_lines " \
        "FROM silver.fact_sales_daily ORDER BY 1, 2"
-
-
-def rows(conn, query):
-    with conn.cursor() as cur:
-        cur.execute(query)
-        found = cur.fetchall()
-    conn.rollback()
-    return found
 
 
 def test_the_sample_builds_a_star_schema_that_reconciles(bronze):
