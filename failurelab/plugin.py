@@ -5,10 +5,11 @@
 * the ``failure`` fixture's ``expect(...)`` asserts the exact error (class,
   SQLSTATE, message) and records it, so the explanation shows what really
   happened.
-* with ``-s`` each wrong-hand test prints the case's explanation block; without
-  it, one summary line at the end.
-* with ``--student`` (see ``failurelab.grading``, which hands the right-hand
-  tests their fix) it ends with progress per session.
+* with ``-s`` the first wrong-hand test of a case to finish prints the case's
+  explanation block, the others what they saw; without it, one summary line.
+* the fix under test is ``failurelab.grading``'s business, the summary of a
+  ``--student`` run ``failurelab.studentmode``'s (which runs no wrong-hand
+  test, so a student never sees the reference there).
 """
 from __future__ import annotations
 
@@ -105,15 +106,12 @@ def what_happened(test: str, errors: list[BaseException], sym: dict[str, str]) -
     return "\n".join(lines + [f"   {describe(e)}".replace("\n", "\n   ") for e in errors])
 
 
-def explanation(case: Case, happened: str, sym: dict[str, str], student: bool) -> str:
+def explanation(case: Case, happened: str, sym: dict[str, str]) -> str:
     lines = [f"{'=' * 8} FAILURE CASE {case.session}/{case.name} [{case.category}] {'=' * 8}", case.title,
              _para(case.sections.get("Scenario", "")), happened]
     lines += [f"{sym['why']} WHY", _para(case.sections.get("Why", "")),
               f"{sym['fix']} HOW TO FIX", _para(case.sections.get("Fix", ""))]
-    if student:
-        lines.append(f"{sym['right']} CORRECT APPROACH: yours, in {case.student_module.replace('.', '/')}.py "
-                     "(run without --student to see the reference)")
-    for where, source in [] if student else case.fix_sources():
+    for where, source in case.fix_sources():  # never in --student runs: they run no wrong-hand test
         lines += [f"{sym['right']} CORRECT APPROACH ({where})", *("   " + s for s in source.rstrip().splitlines())]
     return "\n".join(lines)
 
@@ -131,7 +129,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             encoding = getattr(sys.__stdout__, "encoding", None) or "ascii"
             sym = symbols(encoding)
             happened = what_happened(item.name, seen.seen if seen else [], sym)
-            texts = {"happened": happened, "text": explanation(case, happened, sym, item.config.getoption("student"))}
+            texts = {"happened": happened, "text": explanation(case, happened, sym)}
             # a message may carry a £ or an accent the terminal cannot show: escape, never crash
             report.failure_case.update({k: v.encode(encoding, "backslashreplace").decode(encoding)
                                         for k, v in texts.items()})
