@@ -41,6 +41,8 @@ WHITE, CREAM = "WHITE HANGING HEART T-LIGHT HOLDER", "CREAM HANGING HEART T-LIGH
 PARASOL = "EDWARDIAN PARASOL BLACK"
 CARTON = "wrongly marked carton 22804"
 PRODUCTS = "SELECT product_key, stock_code, description FROM silver.dim_product ORDER BY product_key"
+FLAGS = "SELECT product_key, stock_code, description, is_product FROM silver.dim_product ORDER BY product_key"
+CREAM_CASED = "Cream Hanging Heart T-Light Holder"  # CREAM corrected in case only
 HISTORY = "SELECT stock_code, description, valid_from, valid_to FROM silver.dim_product_history ORDER BY 1, 3"
 
 
@@ -85,6 +87,17 @@ def test_right_duplicate_dimension_scd1_overwrites_in_place_and_keeps_the_key(db
         "SCD1 overwrites the description in place: 85123A keeps its product_key "
         f"{first['85123A'][0]} with the new description, 15056BL is untouched, 22423 gets a new key; "
         f"(product_key, description) per code is {now}")
+    written = solution.scd1_upsert(conn, [("85123A", CREAM_CASED), ("22423", "REGENCY CAKESTAND"), ("POST", "POSTAGE")])
+    assert written == 2, (f"a case-only correction of 85123A ({CREAM!r} -> {CREAM_CASED!r}) is a change, 22423 is "
+                          f"unchanged and POST is new: 2 rows written; scd1_upsert returned {written!r}")
+    cased = {code: (key, description, is_product) for key, code, description, is_product in read(db, FLAGS)}
+    assert cased.get("85123A") == (first["85123A"][0], CREAM_CASED, True), (
+        f"a description that differs only in case is a change: 85123A should keep product_key {first['85123A'][0]} "
+        f"and read {CREAM_CASED!r}; (product_key, description, is_product) is {cased.get('85123A')}")
+    flags = {code: flag for code, (_, _, flag) in cased.items()}
+    assert flags == {"85123A": True, "15056BL": True, "22423": True, "POST": False}, (
+        "is_product is silver.is_product_code(code) for each code: true for the products, false for POST "
+        f"(postage); is_product per code is {flags}")
 
 
 def test_right_duplicate_dimension_scd1_refuses_two_rows_for_one_code_before_writing(db, conn, solution):

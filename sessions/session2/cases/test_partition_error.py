@@ -141,6 +141,10 @@ def test_right_partition_error_builds_every_month_for_a_new_fact(db, bronze, sol
         "first, for a fact without partitions")
     made = partitions(db)
     assert sorted(made) == due, f"another connection should see the 13 partitions, committed; it sees {sorted(made)}"
+    wrong = {name: made[name] for name in due if made[name] != bound(name[-7:-3] + name[-2:])}
+    assert not wrong, (
+        "each month's partition goes from its first day to the first day of the next month (the upper bound is "
+        f"exclusive; December's is next January's), e.g. {bound('201112')}; these differ: {wrong}")
 
 
 def test_right_partition_error_creates_every_missing_month_at_once(db, bronze, solution):

@@ -27,6 +27,7 @@ import psycopg2
 import pytest
 
 from sessions.session2 import transform
+from sessions.session2.transform import TransformReport
 from sessions.session2.conftest import IDLE, add_batch, add_rows, query, transaction_state
 
 pytestmark = pytest.mark.failure_case("business_logic", fix=[transform.find_orphans, transform.run])
@@ -104,11 +105,25 @@ def test_right_referential_integrity_orphans_are_ordered_by_day_and_code_and_lim
         f"find_orphans(conn, limit=2) returned {first!r}; due: the first 2 groups, {due[:2]}")
 
 
+def check_report(report, days):
+    """run returns a TransformReport whose days are the days given (None: all days; []: no day)."""
+    assert isinstance(report, TransformReport), (
+        f"run should return a TransformReport; it returned {type(report).__name__}")
+    if days is None:
+        assert report.days is None, (
+            f"run(conn) (days None: every day) should return a TransformReport with days None; days is {report.days!r}")
+    else:
+        assert report.days is not None and sorted(set(report.days)) == sorted(set(days)), (
+            f"run(conn, {days!r}) should return a TransformReport with days = the days given ([] stays [], "
+            f"not None, which means every day); days is {report.days!r}")
+
+
 def test_right_referential_integrity_run_loads_a_new_day_through_refreshed_dimensions(bronze, solution):
     transform.run(bronze)
     add_batch(bronze, "2011-12-10")
     add_batch(bronze, "2012-01-05", codes=("85123A",))  # and the first day of a month the fact has no partition for
-    solution.run(bronze, [DEC10, date(2012, 1, 5)])  # refresh just those days: the dimensions come first anyway
+    report = solution.run(bronze, [DEC10, date(2012, 1, 5)])  # just those days: the dimensions come first anyway
+    check_report(report, [DEC10, date(2012, 1, 5)])
     assert transaction_state(bronze) == IDLE, f"run should commit; the connection is in {transaction_state(bronze)}"
     left = transform.find_orphans(bronze)
     assert left == [], f"after run, every bronze product row should find its dimension rows; orphans: {left}"
@@ -123,10 +138,11 @@ def test_right_referential_integrity_run_loads_a_new_day_through_refreshed_dimen
 def test_right_referential_integrity_run_refreshes_the_fact_of_the_days_given_only(bronze, solution):
     transform.run(bronze)
     before = query(bronze, XMIN)
-    solution.run(bronze, [])  # no day in scope (no batch today): not one fact row is rewritten
+    report = solution.run(bronze, [])  # no day in scope (no batch today): not one fact row is rewritten
+    check_report(report, [])
     assert query(bronze, XMIN) == before, "run(conn, []) should rewrite no fact row (an empty scope is no day)"
     add_batch(bronze, "2011-12-10")
-    solution.run(bronze, [DEC10])
+    check_report(solution.run(bronze, [DEC10]), [DEC10])
     after = query(bronze, XMIN)
     rewritten = sorted({key for key, _, _ in set(after) - set(before) if key != 20111210})
     assert not rewritten, f"run(conn, [2011-12-10]) should rewrite that day's fact only; it rewrote days {rewritten}"
@@ -136,7 +152,7 @@ def test_right_referential_integrity_run_refreshes_the_fact_of_the_days_given_on
     with bronze.cursor() as cur:
         cur.execute("DELETE FROM silver.fact_sales_daily WHERE date_key IN (20101201, 20111209)")
     bronze.commit()
-    solution.run(bronze)
+    check_report(solution.run(bronze), None)
     rows = [(key, product) for key, product, _ in query(bronze, XMIN)]
     assert rows == [(key, product) for key, product, _ in after], (
         "run(conn) (days None) should rebuild the fact of every day: the deleted days 2010-12-01 and 2011-12-09 "

@@ -7,12 +7,13 @@ Run: pytest --student sessions/session2 -k duplicate_dimension -s
 ``scd1_upsert(conn, rows)`` on ``silver.dim_product`` (made by 00_schema.sql):
 * two rows with the same stock_code: raise ``ValueError`` before writing anything;
 * a new code gets a row (and a new ``product_key``); a code whose description
-  changed is overwritten in place, keeping its ``product_key``; an unchanged
-  code is not written at all;
+  changed (a change in case only too: descriptions are compared exactly) is
+  overwritten in place, keeping its ``product_key``; an unchanged code is not
+  written at all;
 * commit; return the rows written (inserted + changed; 0 when nothing changed).
   The table's other NOT NULL columns need values: is_product
-  (``silver.is_product_code(code)``), source_codes (``ARRAY[code]``),
-  descriptions_seen (1).
+  (``silver.is_product_code(code)``: false for POST, fees …), source_codes
+  (``ARRAY[code]``), descriptions_seen (1).
 
 ``scd2_upsert(conn, rows, at)`` on ``silver.dim_product_history``, which it
 creates when missing (``CREATE TABLE IF NOT EXISTS``, every call):

@@ -340,3 +340,33 @@ class NoCurrentIndex(ReadCompareWrite):
                 opened += cur.rowcount
         conn.commit()
         return opened
+
+
+def _upsert_on_conflict(conn, rows, is_product_sql, differs_sql):
+    _unique_codes(rows)
+    written = 0
+    with conn.cursor() as cur:
+        for code, description in rows:
+            cur.execute(f"""INSERT INTO silver.dim_product AS p (stock_code, description, is_product, source_codes,
+                                                                descriptions_seen)
+                            VALUES (%(c)s, %(d)s, {is_product_sql}, ARRAY[%(c)s], 1)
+                            ON CONFLICT (stock_code) DO UPDATE SET description = EXCLUDED.description
+                            WHERE {differs_sql}""", {"c": code, "d": description})
+            written += cur.rowcount
+    conn.commit()
+    return written
+
+
+@wrong("compares the descriptions with lower(): a correction in case only is never written",
+       caught_by="scd1_overwrites_in_place_and_keeps_the_key")
+class CaseInsensitiveCompare(ReadCompareWrite):
+    def scd1_upsert(conn, rows):
+        return _upsert_on_conflict(conn, rows, "silver.is_product_code(%(c)s)",
+                                   "lower(p.description) <> lower(EXCLUDED.description)")
+
+
+@wrong("sets is_product = true for every code: postage (POST) is counted as a product",
+       caught_by="scd1_overwrites_in_place_and_keeps_the_key")
+class EveryCodeIsAProduct(ReadCompareWrite):
+    def scd1_upsert(conn, rows):
+        return _upsert_on_conflict(conn, rows, "true", "p.description IS DISTINCT FROM EXCLUDED.description")

@@ -246,3 +246,22 @@ class SavepointPerMonth:
                     created.append(name)
         conn.commit()
         return created
+
+
+@wrong("upper bound = the first day + 100 (YYYYMM01 + 100): December's bound is 20111301, not 20120101",
+       caught_by="builds_every_month_for_a_new_fact")
+class UpperBoundPlusHundred:
+    def ensure_partitions(conn):
+        created = []
+        with conn.cursor() as cur:
+            cur.execute(MONTHS)
+            for month, in cur.fetchall():
+                name = f"fact_sales_daily_y{month:%Y}m{month:%m}"
+                cur.execute("SELECT to_regclass(%s)", (f"silver.{name}",))
+                if cur.fetchone()[0] is None:
+                    low = int(f"{month:%Y%m}01")
+                    cur.execute(f"CREATE TABLE silver.{name} PARTITION OF silver.fact_sales_daily "
+                                f"FOR VALUES FROM ({low}) TO ({low + 100})")
+                    created.append(name)
+        conn.commit()
+        return created

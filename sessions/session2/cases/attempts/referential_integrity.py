@@ -229,3 +229,11 @@ class NoPartitions(NotExists):
             scope = "" if days is None else ",".join(d.isoformat() for d in days)
             runner.run_file(conn, runner.SQL_DIR / FACT_FILE, {"silver.days": scope})
         return TransformReport(days=days)
+
+
+@wrong("returns an empty TransformReport(): its days are None ('all days') whatever days it was given",
+       caught_by="run_loads_a_new_day")
+class ReportWithoutDays(NotExists):
+    def run(conn, days=None):
+        NotExists.run(conn, days)
+        return TransformReport()

@@ -30,7 +30,8 @@ What the tests check:
   rewritten); ``[]`` touches no fact row (skip the fact file). The fact file
   reads its days from the setting ``silver.days``: comma-separated ISO dates,
   empty for all days (``runner.run_file(conn, path, {"silver.days": "2011-12-10"})``);
-* commit, leave no transaction open; return a ``TransformReport`` (``days``: the days given).
+* commit, leave no transaction open; return a ``TransformReport``
+  (``days``: the days given: ``None`` stays ``None``, ``[]`` stays ``[]``).
 (Calling ``transform.find_orphans`` or ``transform.run`` from your code does not count as a fix; the
 pipeline's other parts, ``runner.run_file`` and ``transform.ensure_partitions``, are yours to use.)
 """
