@@ -214,10 +214,21 @@ def test_right_retry_non_transient_failed_connections_are_judged_by_the_message(
              ("a real connection dropped by the server", broken, True),
              ("a real use of a connection the server dropped", closed, True),
              ("a real 'too many connections for role'", too_many, True)]
+    # Refusals this test server is not configured to give (a real one needs a server whose pg_hba.conf has no line
+    # for the client, or a database with CONNECT revoked): the OperationalError psycopg2 raises, in the server's words.
+    for what, message in [
+            ("no password supplied", 'connection to server at "10.0.0.5", port 5432 failed: fe_sendauth: no password '
+                                     'supplied\n'),
+            ("no pg_hba.conf entry", 'connection to server at "10.0.0.5", port 5432 failed: FATAL:  no pg_hba.conf '
+                                     'entry for host "10.0.0.7", user "loader", database "retail", no encryption\n'),
+            ("no CONNECT privilege", 'connection to server at "10.0.0.5", port 5432 failed: FATAL:  permission denied '
+                                     'for database "retail"\nDETAIL:  User does not have CONNECT privilege.\n')]:
+        cases.append((f"a login refused: {what}", psycopg2.OperationalError(message), False))
     wrong = misjudged(solution, cases)
     assert not wrong, (
         f"a failed connection carries no SQLSTATE in psycopg2: is_transient must read the message (False when it "
-        f"says 'password authentication failed', 'does not exist', ...: retrying cannot help; True for any other "
+        f"says 'password authentication failed', 'no password supplied', 'does not exist', 'no pg_hba.conf entry' "
+        f"or 'permission denied': retrying cannot help; True for any other "
         f"OperationalError and for InterfaceError); yours got {len(wrong)} of {len(cases)} wrong: " + "; ".join(wrong))
 
 

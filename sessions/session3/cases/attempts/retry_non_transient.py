@@ -29,8 +29,8 @@ class ByExceptionClass:
         if code:
             return code[:2] == "08"
         if isinstance(exc, psycopg2.OperationalError):
-            return re.search(r"password authentication failed|does not exist|no pg_hba\.conf|no password",
-                             str(exc), re.I) is None
+            return re.search(r"password authentication failed|does not exist|no pg_hba\.conf|no password"
+                             r"|permission denied", str(exc), re.I) is None
         return isinstance(exc, (psycopg2.InterfaceError, ConnectionError, TimeoutError))
 
 
@@ -148,3 +148,16 @@ class AnyOSError:
         if isinstance(exc, psycopg2.InterfaceError):
             return True
         return isinstance(exc, OSError)
+
+
+@wrong("a failed connection is permanent only for 'password' or 'does not exist': a login refused by pg_hba.conf "
+       "or for want of CONNECT privilege is retried", caught_by="failed_connections")
+class OnlyPasswordOrMissing:
+    def is_transient(exc: BaseException) -> bool:
+        code = getattr(exc, "pgcode", None)
+        if code:
+            return code in {"40001", "40P01", "57P01", "57P02", "57P03", "53300"} or code.startswith("08")
+        if isinstance(exc, psycopg2.OperationalError):
+            msg = str(exc).lower()
+            return not ("password" in msg or "does not exist" in msg)
+        return isinstance(exc, (psycopg2.InterfaceError, ConnectionError, TimeoutError))
