@@ -151,6 +151,18 @@ def test_right_duplicate_primary_key_a_corrected_file_replaces_only_its_own_rows
         f"and left {counts(state)}")
 
 
+def lock_still_held(db) -> bool:
+    """Does anything still hold the advisory lock on FILE? Asked from another connection, in a transaction rolled back."""
+    observer = db.connect()
+    try:
+        with observer.cursor() as cur:
+            cur.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s))", (FILE,))
+            return not cur.fetchone()[0]
+    finally:
+        observer.rollback()
+        observer.close()
+
+
 @pytest.mark.parametrize("breaks", ["the quarantine", "the rows", "a Python error"])
 def test_right_duplicate_primary_key_a_failure_half_way_keeps_the_previous_load(db, conn, cleaned, breaks, solution):
     solution.replace_source(conn, FILE, cleaned.good, cleaned.rejected)
@@ -177,6 +189,10 @@ def test_right_duplicate_primary_key_a_failure_half_way_keeps_the_previous_load(
         f"after a load that failed {failed} the connection should be rolled back and usable (idle), it is "
         f"{STATUS.get(status, status)}: roll back on ANY error (except BaseException, or `with conn:`), not only "
         "on psycopg2.Error, before re-raising")
+    assert not lock_still_held(db), (
+        f"after a load that failed {failed} its lock on {FILE} is still held: another process's load of {FILE} "
+        "would wait forever. Take a lock that ends with the transaction (pg_advisory_xact_lock(hashtext(...)), "
+        "not pg_advisory_lock, which a ROLLBACK does not release)")
     loaded = solution.replace_source(conn, FILE, cleaned.good, cleaned.rejected)
     assert loaded == len(cleaned.good), f"a load after the failed one should work and return {len(cleaned.good)}"
 

@@ -53,6 +53,10 @@ CELLS = [
     ("InvoiceDate", "12/1/2010 8:26", ("invoice_date", pd.Timestamp("2010-12-01 08:26"))),
     ("InvoiceDate", "1/13/2011 9:05", ("invoice_date", pd.Timestamp("2011-01-13 09:05"))),
     ("InvoiceDate", "yesterday", "invalid_invoice_date"), ("InvoiceDate", "", "invalid_invoice_date"),
+    # dates a lenient parser (format="mixed", dateutil) reads, but in neither of the two stated formats
+    ("InvoiceDate", "2010-12-01T08:26:00", "invalid_invoice_date"),
+    ("InvoiceDate", "1 Dec 2010 08:26", "invalid_invoice_date"),
+    ("InvoiceDate", "13/1/2011 9:05", "invalid_invoice_date"),  # day first: there is no month 13
     ("UnitPrice", "2.55", ("unit_price", 2.55)), ("UnitPrice", "0", ("unit_price", 0.0)),
     ("UnitPrice", "abc", "invalid_unit_price"), ("UnitPrice", "", "invalid_unit_price"),
     ("CustomerID", "17850", ("customer_id", 17850)), ("CustomerID", "17850.0", ("customer_id", 17850)),

@@ -145,18 +145,22 @@ def test_right_negative_prices_violators_are_quarantined_with_their_reason(conn,
 def test_right_negative_prices_the_rule_decides_in_the_pipeline(conn, monkeypatch, solution):
     with_your_rule(monkeypatch, solution)
     prices = ["0", "10000", "-0.01", "10000.01", "2.55", "0.00", "10000.00"]
-    frame = pd.DataFrame([{**A_LINE, "InvoiceNo": f"5{n:05d}", "UnitPrice": p} for n, p in enumerate(prices, 1)],
+    frame = pd.DataFrame([{**A_LINE, "InvoiceNo": f"5{n:05d}", "UnitPrice": p} for n, p in enumerate(prices, 1)]
+                         + [{**A_LINE, "InvoiceNo": ""}],  # line 8: a valid price, but no invoice number
                          dtype="str")  # as reader.read_csv gives it: every cell text
     report = ingested(conn, solution, frame)
     loaded = {n for (n,) in query(conn, "SELECT source_line FROM bronze.raw_transactions")}
     rejected = dict(query(conn, "SELECT source_line, reason FROM bronze.rejected_rows"))
-    due_loaded, due_rejected = {1, 2, 5, 6, 7}, {3: "price_out_of_range", 4: "price_out_of_range"}
+    due_loaded = {1, 2, 5, 6, 7}
+    due_rejected = {3: "price_out_of_range", 4: "price_out_of_range", 8: "missing_invoice_no"}
     assert loaded == due_loaded and rejected == due_rejected, (
         f"prices {prices}: lines {sorted(due_loaded)} should load (0 and 10000 are valid), lines 3 and 4 (-0.01, "
-        f"10000.01) be quarantined as price_out_of_range; loaded {sorted(loaded)}, rejected {rejected}")
-    assert (report.read, report.loaded, nonzero(report.rejected)) == (7, 5, {"price_out_of_range": 2}), (
-        f"the report should say read 7, loaded 5, rejected {{'price_out_of_range': 2}}; yours: read {report.read}, "
-        f"loaded {report.loaded}, rejected {report.rejected}")
+        f"10000.01) be quarantined as price_out_of_range, line 8 (no InvoiceNo) as missing_invoice_no; loaded "
+        f"{sorted(loaded)}, rejected {rejected}")
+    due = {"price_out_of_range": 2, "missing_invoice_no": 1}
+    assert (report.read, report.loaded, nonzero(report.rejected)) == (8, 5, due), (
+        f"the report should say read 8, loaded 5, rejected {due} (the rejected rows counted by their reason, as "
+        f"cleaning gave it); yours: read {report.read}, loaded {report.loaded}, rejected {report.rejected}")
 
 
 def test_right_negative_prices_cancellations_are_kept_and_flagged_not_rejected(conn, sample_frame, monkeypatch,

@@ -214,10 +214,25 @@ def test_right_network_timeout_a_step_commits_and_returns_its_rows(db, step_conn
         f"another connection should see the step's work once run_with_budget returned (commit it); it sees {seen!r}")
 
 
-def test_right_network_timeout_other_errors_are_not_timeouts(step_conn, solution):
+def test_right_network_timeout_other_errors_are_not_timeouts(db, step_conn, solution):
     with must_raise(psycopg2.errors.DivisionByZero, "a step that fails for another reason is not a timeout: let "
                                                     "its error through unchanged"):
         solution.run_with_budget(step_conn, "SELECT 1 / 0", budget_ms=1000, step="divide")
     ended_cleanly(step_conn, "a step that failed")
+    holder = db.connect()  # another session holds a lock the step needs; the step gives up after its lock_timeout
+    try:
+        with holder.cursor() as cur:
+            cur.execute("CREATE TABLE held (n int)")
+            holder.commit()
+            cur.execute("LOCK TABLE held IN ACCESS EXCLUSIVE MODE")
+        with must_raise(psycopg2.errors.LockNotAvailable,
+                        "a step that gives up waiting for a lock (lock_timeout, SQLSTATE 55P03) is not a statement "
+                        "timeout, though LockNotAvailable is a psycopg2.OperationalError like QueryCanceled: catch "
+                        "only psycopg2.errors.QueryCanceled and let this error through unchanged"):
+            solution.run_with_budget(step_conn, "SET LOCAL lock_timeout = '50ms'; LOCK TABLE held",
+                                     budget_ms=1000, step="lock")
+    finally:
+        holder.close()
+    ended_cleanly(step_conn, "a step that failed on a lock_timeout")
     rows = solution.run_with_budget(step_conn, "SELECT 2", budget_ms=1000, step="after the error")
     assert rows == [(2,)], f"the connection should still be usable after a failed step; got {rows!r}"

@@ -17,7 +17,9 @@ The type rules, checked in this order (a row's reason is the FIRST it breaks):
                         beyond a PostgreSQL integer (-2147483647..2147483647)
   invalid_invoice_date  InvoiceDate is neither ISO "2010-12-01 08:26:00" nor US
                         "12/1/2010 8:26" (month first: "1/13/2011 9:05" is 13
-                        January); each value may be in either ("" is invalid)
+                        January); each value may be in either ("" is invalid,
+                        and so is any other shape: "2010-12-01T08:26:00",
+                        "1 Dec 2010 08:26", day first "13/1/2011 9:05")
   invalid_unit_price    UnitPrice is not a number ("2.55", "0" are; "abc", "" not)
   invalid_customer_id   CustomerID is present but not a positive whole number
                         ("17850" and "17850.0" are the same customer, 17850;

@@ -32,8 +32,10 @@ normal (not autocommit) connection, in a transaction of its own:
   starts "step '<step>' ran past its budget of <budget_ms> ms", e.g. "step
   'load all at once' ran past its budget of 300 ms (statement_timeout) and was
   cancelled; split it into smaller batches or give this step a larger budget".
-* Any other error (e.g. DivisionByZero): roll back and let it through
-  unchanged. Either way the connection is left idle and usable.
+* Any other error (e.g. DivisionByZero, or LockNotAvailable from a
+  lock_timeout: also a psycopg2.OperationalError, but not a statement
+  timeout): roll back and let it through unchanged. Either way the connection
+  is left idle and usable.
 """
 from __future__ import annotations
 
@@ -55,5 +57,5 @@ def run_with_budget(conn, sql: str, params: tuple | None = None, *, budget_ms: i
     # fetch its rows ([] without a result), commit. On
     # psycopg2.errors.QueryCanceled roll back and raise StepTimedOut("step
     # '<step>' ran past its budget of <budget_ms> ms ...") from it; on any other
-    # error roll back and re-raise it.
+    # error (other OperationalErrors too) roll back and re-raise it.
     raise NotImplementedError("TODO(network_timeout): write run_with_budget")

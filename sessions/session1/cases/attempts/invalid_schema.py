@@ -166,6 +166,16 @@ class InfersOneDateFormat:
         return student_clean(frame, dates=dates_inferred)
 
 
+@wrong("format=\"mixed\": any shape dateutil reads (2010-12-01T08:26:00, 1 Dec 2010 08:26, 13/1/2011) passes "
+       "as a date instead of invalid_invoice_date", caught_by="each_cell_is_judged")
+class MixedFormatDates:
+    def clean(frame):
+        def dates_mixed(s):
+            d = pd.to_datetime(s.replace("", None), errors="coerce", format="mixed")
+            return d, d.isna()
+        return student_clean(frame, dates=dates_mixed)
+
+
 @wrong("dayfirst=True: the US export's 12/1/2010 becomes 12 January instead of 1 December",
        caught_by="each_cell_is_judged")
 class DayFirstDates:

@@ -112,6 +112,17 @@ class DropsTheViolators(WithBetween):
                             int(cleaned.good["is_cancellation"].sum()), int(cleaned.good["is_duplicate"].sum()))
 
 
+@wrong("reports every rejected row as price_out_of_range: a row without an InvoiceNo is counted under the wrong "
+       "reason", caught_by="the_rule_decides_in_the_pipeline")
+class HardCodedReason(WithBetween):
+    def ingest_frame(conn, frame, source_file, progress=None):
+        cleaned = cleaning.clean(frame)
+        loaded = load.replace_source(conn, source_file, cleaned.good, cleaned.rejected)
+        rejected = {"price_out_of_range": len(cleaned.rejected)} if len(cleaned.rejected) else {}
+        return IngestReport(source_file, len(frame), loaded, rejected,
+                            int(cleaned.good["is_cancellation"].sum()), int(cleaned.good["is_duplicate"].sum()))
+
+
 @wrong("counts cancellations in the input: the quarantined 38,970 cancellation is counted as loaded",
        caught_by="cancellations_are_kept")
 class CancellationsFromTheInput(WithBetween):

@@ -214,6 +214,25 @@ class EveryErrorIsATimeout(SetLocalInWithConn):
             raise _timed_out(step, budget_ms) from err
 
 
+@wrong("catches psycopg2.OperationalError (QueryCanceled's base class): a lock_timeout (LockNotAvailable) is "
+       "reported as 'ran past its budget'", caught_by="other_errors_are_not_timeouts")
+class CatchesOperationalError(SetLocalInWithConn):
+    def run_with_budget(conn, sql, params=None, *, budget_ms, step):
+        with conn.cursor() as cur:
+            try:
+                cur.execute("SELECT set_config('statement_timeout', %s, true)", (f"{budget_ms}ms",))
+                cur.execute(sql, params)
+                rows = _rows(cur)
+                conn.commit()
+                return rows
+            except psycopg2.OperationalError as err:
+                conn.rollback()
+                raise _timed_out(step, budget_ms) from err
+            except Exception:
+                conn.rollback()
+                raise
+
+
 @wrong("returns the rows without committing: the step's work is invisible to others and lost at close",
        caught_by="commits_and_returns")
 class NoCommit(SetLocalInWithConn):

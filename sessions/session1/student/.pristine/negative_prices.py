@@ -22,7 +22,9 @@ loads one source's rows (bronze tables exist: load.create_schema ran):
   reason, raw) to bronze.rejected_rows; a re-run of the same source_file
   replaces its rows, it does not add them again;
 * return ingest.IngestReport(source_file, read=len(frame), loaded=rows loaded,
-  rejected={reason: rows, ...} (a dict, e.g. {"price_out_of_range": 4}),
+  rejected={reason: rows, ...} (a dict, the rejected rows counted by the
+  reason cleaning gave each, e.g. {"price_out_of_range": 4,
+  "missing_invoice_no": 1}),
   cancellations=loaded rows flagged is_cancellation, duplicates=loaded rows
   flagged is_duplicate), whose counts add up: read == loaded +
   sum(rejected.values()) (report.reconciles). progress may be ignored.
