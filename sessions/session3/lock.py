@@ -66,11 +66,12 @@ def acquire_lock(conn, *, wait_s: float = 0.0, poll_s: float = 0.2) -> None:
         conn.commit()  # the lock is session-level: it outlives this transaction
         if got:
             return
-        if time.monotonic() >= deadline:
+        left = deadline - time.monotonic()
+        if left <= 0:
             raise AlreadyRunning(f"another run of the pipeline is in progress (advisory lock {LOCK_KEY} held by "
                                  f"{holder(conn)}); this run exits without touching anything. Wait for it to "
                                  "finish, or look at it with: SELECT * FROM pg_locks WHERE locktype = 'advisory'")
-        time.sleep(poll_s)
+        time.sleep(min(poll_s, left))  # never sleep past the deadline
 
 
 def release_lock(conn) -> None:

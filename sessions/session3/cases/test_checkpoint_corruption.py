@@ -215,12 +215,13 @@ def test_right_checkpoint_corruption_the_temporary_file_is_beside_the_checkpoint
 
 def test_right_checkpoint_corruption_the_file_and_its_folder_are_synced(tmp_path, monkeypatch, solution):
     """Durability shows only after a power cut; the sync calls are the only way to it, so they are recorded."""
-    synced = []  # (call, is a directory?), taken at call time
+    synced = []  # (call, is a directory?, size the OS has for the file), taken at call time
 
     def recorder(name, real):
         def sync(fd):
             number = fd if isinstance(fd, int) else fd.fileno()
-            synced.append((name, stat.S_ISDIR(os.fstat(number).st_mode)))
+            info = os.fstat(number)
+            synced.append((name, stat.S_ISDIR(info.st_mode), info.st_size))
             return real(fd)
         return sync
 
@@ -229,12 +230,17 @@ def test_right_checkpoint_corruption_the_file_and_its_folder_are_synced(tmp_path
             monkeypatch.setattr(os, name, recorder(name, getattr(os, name)))
     path = tmp_path / "checkpoint.json"
     solution.write_checkpoint(path, STATE)
-    files, folders = [n for n, d in synced if not d], [n for n, d in synced if d]
+    files, folders = [size for _, d, size in synced if not d], [n for n, d, _ in synced if d]
     assert files and folders, (
         f"write_checkpoint must flush and os.fsync (or os.fdatasync) the temporary file before the rename, and "
         f"os.fsync the folder after it (open it with os.open(folder, os.O_RDONLY)): without them a power cut can "
         f"leave an empty or old checkpoint although the write returned; yours synced {len(files)} file(s) and "
         f"{len(folders)} folder(s)")
+    size = path.stat().st_size
+    assert size in files, (
+        f"write_checkpoint must flush the temporary file BEFORE os.fsync: fsync writes to disk only what the OS has, "
+        f"and the bytes written with f.write/json.dump wait in Python's buffer until f.flush(); when yours synced "
+        f"the file the OS had {files} byte(s) of it, the checkpoint has {size}")
 
 
 def test_right_checkpoint_corruption_the_state_is_rebuilt_from_the_database(settings, bconn, batches, tmp_path,

@@ -153,6 +153,14 @@ def test_right_concurrent_runs_waits_up_to_wait_s_polling_every_poll_s(settings,
         assert 0.9 <= took <= 1.6, (
             f"with wait_s=1.0 acquire_lock should keep trying (every poll_s) for about 1 s before giving up; it gave "
             f"up after {took:.2f} s")
+        started = time.monotonic()
+        with must_raise(AlreadyRunning, "the lock stayed taken for longer than wait_s=0.5: give up with "
+                                        "AlreadyRunning after wait_s"):
+            solution.acquire_lock(second, wait_s=0.5, poll_s=0.4)
+        took = time.monotonic() - started
+        assert took < 0.7, (
+            f"with wait_s=0.5 and poll_s=0.4 acquire_lock should give up about 0.5 s after it began: never sleep "
+            f"past the deadline (sleep the smaller of poll_s and the time left); it gave up after {took:.2f} s")
         threading.Timer(0.3, first.close).start()  # the first run ends 0.3 s from now
         started = time.monotonic()
         solution.acquire_lock(second, wait_s=5.0, poll_s=0.05)

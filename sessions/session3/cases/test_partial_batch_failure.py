@@ -219,12 +219,13 @@ def test_right_partial_batch_failure_a_crash_mid_batch_leaves_nothing_then_the_r
 class FailsWritingTheCheckpoint(psycopg2.extensions.cursor):
     """A fault on purpose, in Python: the process fails (a bug, MemoryError ...) as the checkpoint is written."""
     WRITES = re.compile(r"(insert\s+into|update)\s+pipeline\.checkpoints", re.I)
+    FAULT = RuntimeError
 
     def _check(self, query):
         text = query.as_string(self) if isinstance(query, psycopg2.sql.Composable) else query
         text = text.decode() if isinstance(text, bytes) else text
         if self.WRITES.search(text):
-            raise RuntimeError("the process failed while writing the checkpoint (a fault injected by the test)")
+            raise self.FAULT("the process failed while writing the checkpoint (a fault injected by the test)")
 
     def execute(self, query, vars=None):
         self._check(query)
@@ -233,6 +234,11 @@ class FailsWritingTheCheckpoint(psycopg2.extensions.cursor):
     def executemany(self, query, vars_list):
         self._check(query)
         return super().executemany(query, vars_list)
+
+
+class InterruptedWritingTheCheckpoint(FailsWritingTheCheckpoint):
+    """Ctrl-C (or a SIGINT from the scheduler) as the checkpoint is written: a BaseException, not an Exception."""
+    FAULT = KeyboardInterrupt
 
 
 def test_right_partial_batch_failure_any_error_rolls_back_the_whole_batch(bconn, batches, solution):
@@ -253,21 +259,25 @@ def test_right_partial_batch_failure_any_error_rolls_back_the_whole_batch(bconn,
         cur.execute("ALTER TABLE pipeline.checkpoints DROP CONSTRAINT not_today")
     bconn.commit()
 
-    bconn.cursor_factory = FailsWritingTheCheckpoint  # not a database error this time
-    try:
-        with must_raise(RuntimeError, "the process failed while writing the checkpoint: load_batch must re-raise"):
-            solution.load_batch(bconn, batch)
-    finally:
-        bconn.cursor_factory = psycopg2.extensions.cursor
-    status = bconn.info.transaction_status
-    assert status == TRANSACTION_STATUS_IDLE, (
-        f"load_batch must roll back on ANY exception, not only database errors (here a RuntimeError after the rows "
-        f"were written): the connection was left {STATUS.get(status, status)} with half a batch in it")
-    bconn.commit()  # whatever the caller commits next must not contain half a batch
-    found = day_state(bconn, batch.batch_id)
-    assert found == (0, 0, 0), (
-        f"after a failed batch and the caller's next commit the day must be absent; found {found[0]} rows loaded, "
-        f"{found[1]} rejected, {found[2]} checkpoint(s)")
+    for factory in (FailsWritingTheCheckpoint, InterruptedWritingTheCheckpoint):  # not a database error this time
+        fault = factory.FAULT.__name__
+        bconn.cursor_factory = factory
+        try:
+            with must_raise(factory.FAULT, f"the process failed while writing the checkpoint ({fault}): load_batch "
+                                           f"must re-raise it"):
+                solution.load_batch(bconn, batch)
+        finally:
+            bconn.cursor_factory = psycopg2.extensions.cursor
+        status = bconn.info.transaction_status
+        assert status == TRANSACTION_STATUS_IDLE, (
+            f"load_batch must roll back on ANY exception, not only database errors (here a {fault} after the rows "
+            f"were written{'; KeyboardInterrupt is a BaseException, not an Exception' if fault != 'RuntimeError' else ''}"
+            f"): the connection was left {STATUS.get(status, status)} with half a batch in it")
+        bconn.commit()  # whatever the caller commits next must not contain half a batch
+        found = day_state(bconn, batch.batch_id)
+        assert found == (0, 0, 0), (
+            f"after a failed batch ({fault}) and the caller's next commit the day must be absent; found {found[0]} "
+            f"rows loaded, {found[1]} rejected, {found[2]} checkpoint(s)")
     result = solution.load_batch(bconn, batch)  # the same connection is still good for the next try
     assert day_state(bconn, batch.batch_id) == (59, 1, 1) and result.loaded == 59, (
         f"after a rolled-back failure the same connection should load the day whole (59 rows, 1 rejected, 1 "

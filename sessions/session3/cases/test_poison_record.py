@@ -28,6 +28,7 @@ Hints:
       poison; keep each row's own error for its reason, count lines from 1,
       and if no single row is to blame, raise the error you were given.
 """
+import math
 import time
 
 import psycopg2
@@ -35,6 +36,7 @@ import pytest
 from psycopg2.extensions import TRANSACTION_STATUS_INERROR, TRANSACTION_STATUS_INTRANS
 
 from failurelab.expect import must_raise
+from sessions.session1 import load as load_module
 from sessions.session1.ingest import ingest_frame
 from sessions.session3 import batches as batches_module
 from sessions.session3 import db as pipeline_db
@@ -193,10 +195,33 @@ def test_right_poison_record_a_server_error_is_not_poison(settings, bconn, batch
 
 
 def test_right_poison_record_goes_to_the_dead_letters_and_the_day_loads(bconn, batches, monkeypatch, solution):
-    monkeypatch.setattr(batches_module, "isolate_poison", solution.isolate_poison)  # the pipeline, with your fix
+    probes, inside = [], []  # parts loaded per isolate_poison call (every ingest_frame goes through replace_source)
+    real_load = load_module.replace_source
+
+    def counted_load(*args, **kwargs):
+        if inside:  # the pipeline's own loads, outside isolate_poison, are not probes
+            probes[-1] += 1
+        return real_load(*args, **kwargs)
+
+    def isolate(conn, batch, err):
+        probes.append(0)
+        inside.append(True)
+        try:
+            return solution.isolate_poison(conn, batch, err)
+        finally:
+            inside.pop()
+
+    monkeypatch.setattr(load_module, "replace_source", counted_load)
+    monkeypatch.setattr(batches_module, "isolate_poison", isolate)  # the pipeline, with your fix
     batch = poisoned(batches[0], 31)
     for _ in range(2):  # a re-run keeps one dead letter, not two
         result = load_batch(bconn, batch)
+    n = len(batch.frame)
+    most = 2 * math.ceil(math.log2(n)) + 2
+    assert probes and max(probes) <= most, (
+        f"one poison row among {n}: bisection (split a refused part in two, probe each half) finds it in about "
+        f"2*log2({n}) probes; at most {most} loads are expected, your isolate_poison probed {max(probes or [0])} "
+        f"parts: do not probe every row alone")
     assert result.rows_in == result.loaded + result.rejected + result.dead_lettered == 60, (
         f"rows in = loaded + rejected + dead-lettered = 60 with your isolate_poison; the pipeline got {result}")
     loaded = rows_of(bconn, batch.batch_id)

@@ -3,7 +3,8 @@
 Durability itself (the bytes and the rename on disk before a power cut) cannot be observed in a test. But a sync
 call is the only way to get it, so the_file_and_its_folder_are_synced records os.fsync and os.fdatasync (whichever
 is used, whether the fd is a regular file or a directory, taken at call time) and requires at least one of each
-during write_checkpoint. Not caught: a sync made another way (O_SYNC / O_DSYNC on open), or a sync in the wrong
+during write_checkpoint, and that the OS had the whole file (os.fstat size) when the regular file was synced (a
+fsync before flush syncs an empty file). Not caught: a sync made another way (O_SYNC / O_DSYNC on open), or a sync in the wrong
 order (the file after the rename); the stub asks for flush + os.fsync of the file, then of the folder.
 """
 import hashlib
@@ -271,3 +272,24 @@ class FileSyncedFolderNot(MkstempAndRename):
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
+
+
+@wrong("os.fsync before flushing: the bytes are still in Python's buffer, an empty file is synced",
+       caught_by="the_file_and_its_folder_are_synced")
+class FsyncBeforeFlush(MkstempAndRename):
+    def write_checkpoint(path, state):
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp")
+        try:
+            with open(tmp, "w", encoding="utf-8") as out:
+                json.dump({"sha256": _digest(state), "state": state}, out)
+                os.fsync(out.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)

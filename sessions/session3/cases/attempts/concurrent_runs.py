@@ -174,3 +174,14 @@ class TakesItTwice:
             if time.monotonic() >= deadline:
                 _refuse(conn)
             time.sleep(min(poll_s, max(deadline - time.monotonic(), 0)))
+
+
+@wrong("checks the deadline, then sleeps a whole poll_s: with wait_s=0.5, poll_s=0.4 it gives up after 0.8 s",
+       caught_by="waits_up_to_wait_s")
+class SleepsPastTheDeadline:
+    def acquire_lock(conn, *, wait_s=0.0, poll_s=0.2):
+        deadline = time.monotonic() + wait_s
+        while not _try(conn):
+            if time.monotonic() >= deadline:
+                _refuse(conn)
+            time.sleep(poll_s)

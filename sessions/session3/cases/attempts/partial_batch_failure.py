@@ -42,7 +42,7 @@ class CheckpointFirstOneCommit:
                            time.perf_counter() - start)
 
 
-@right("catches Exception (not BaseException), logs the failure, rolls back and re-raises")
+@right("catches BaseException, logs the failure, rolls back and re-raises")
 class LogsAndReraises:
     def load_batch(conn, batch: Batch) -> BatchResult:
         start = time.perf_counter()
@@ -52,7 +52,7 @@ class LogsAndReraises:
                 rejected = sum(report.rejected.values())
                 _checkpoint(conn, batch, report.loaded, rejected)
             conn.commit()
-        except Exception as err:
+        except BaseException as err:
             log.warning(f"{batch.batch_id}: batch failed and was rolled back: {type(err).__name__}")
             if not conn.closed:
                 conn.rollback()
@@ -262,3 +262,21 @@ class SkipsWhenSameInput(LogsAndReraises):
         if done is not None:
             return BatchResult(batch.batch_id, *done, 0, 0.0)
         return LogsAndReraises.load_batch(conn, batch)
+
+
+@wrong("rolls back on `except Exception` only: a KeyboardInterrupt mid-batch leaves the half-written batch open",
+       caught_by="any_error_rolls_back")
+class ExceptionOnly:
+    def load_batch(conn, batch: Batch) -> BatchResult:
+        start = time.perf_counter()
+        try:
+            with caller_commits(conn):
+                report = ingest_frame(conn, batch.frame, batch.batch_id)
+                rejected = sum(report.rejected.values())
+                _checkpoint(conn, batch, report.loaded, rejected)
+            conn.commit()
+        except Exception:
+            if not conn.closed:
+                conn.rollback()
+            raise
+        return BatchResult(batch.batch_id, len(batch.frame), report.loaded, rejected, 0, time.perf_counter() - start)
