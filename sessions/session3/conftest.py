@@ -1,5 +1,9 @@
 """Session 3's fixtures: a few days of data, and the settings the pipeline reads."""
+import re
+
 import psycopg2
+import psycopg2.extensions
+import psycopg2.sql
 import pytest
 
 from sessions.session1.config import Settings
@@ -77,3 +81,23 @@ def the_fault_removed(conn, where: str) -> None:
 # then copies the rows in; whichever comes first), and the checkpoint's insert or update.
 FAULTS = {"replacing_the_rows": [("bronze.rejected_rows", "DELETE"), ("bronze.raw_transactions", "INSERT")],
           "writing_the_checkpoint": [("pipeline.checkpoints", "INSERT OR UPDATE")]}
+
+
+class FailsWritingTheCheckpoint(psycopg2.extensions.cursor):
+    """A fault on purpose, in Python: the process fails (a bug, MemoryError ...) as the checkpoint is written."""
+    WRITES = re.compile(r"(insert\s+into|update)\s+pipeline\.checkpoints", re.I)
+    FAULT = RuntimeError
+
+    def _check(self, query):
+        text = query.as_string(self) if isinstance(query, psycopg2.sql.Composable) else query
+        text = text.decode() if isinstance(text, bytes) else text
+        if self.WRITES.search(text):
+            raise self.FAULT("the process failed while writing the checkpoint (a fault injected by the test)")
+
+    def execute(self, query, vars=None):
+        self._check(query)
+        return super().execute(query, vars)
+
+    def executemany(self, query, vars_list):
+        self._check(query)
+        return super().executemany(query, vars_list)

@@ -114,7 +114,7 @@ def test_right_negative_prices_the_rule_marks_prices_outside_0_to_10000(solution
         f"dtype {mask.dtype} and index {list(mask.index)[:4]}...")
     wrong = {p: bool(flag) for p, flag in zip(PRICES, mask) if bool(flag) != PRICES[p]}
     assert not wrong, (
-        f"True exactly where a price is outside [0, 10000] (0 and 10000 are valid): your rule says "
+        "True exactly where a price is outside [0, 10000] (0 and 10000 are valid): your rule says "
         + ", ".join(f"{p} -> {flag}" for p, flag in wrong.items()))
 
 

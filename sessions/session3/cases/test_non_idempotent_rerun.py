@@ -23,7 +23,6 @@ Hints:
     - Delete, insert and checkpoint belong in ONE transaction: a failure in
       the middle must leave the previous load as it was.
 """
-import re
 
 import psycopg2
 import psycopg2.extensions
@@ -37,7 +36,7 @@ from sessions.session1 import cleaning, load
 from sessions.session3 import db as pipeline_db
 from sessions.session3.batches import Batch, load_batch
 from sessions.session3.snapshot import reset, snapshot
-from sessions.session3.conftest import FAULTS, the_fault_removed, the_server_drops_the_connection_on
+from sessions.session3.conftest import FAULTS, FailsWritingTheCheckpoint, the_server_drops_the_connection_on
 
 pytestmark = pytest.mark.failure_case("business_logic", fix=load_batch)
 CLEAN: dict[str, dict] = {}
@@ -157,24 +156,6 @@ def test_right_non_idempotent_rerun_a_changed_input_replaces_the_day_and_its_che
         f"after loading the day and then its corrected version the database should hold exactly what one load of "
         f"the corrected version gives (load_batch always loads; skipping is the pipeline's job): "
         f"{differences(state, expected)}")
-
-
-class FailsWritingTheCheckpoint(psycopg2.extensions.cursor):
-    """A fault on purpose, in Python: the process fails (a bug, MemoryError ...) as the checkpoint is written."""
-    WRITES = re.compile(r"(insert\s+into|update)\s+pipeline\.checkpoints", re.I)
-
-    def _check(self, query):
-        text = query.as_string(self) if isinstance(query, psycopg2.sql.Composable) else query
-        if self.WRITES.search(text.decode() if isinstance(text, bytes) else text):
-            raise RuntimeError("the process failed while writing the checkpoint (a fault injected by the test)")
-
-    def execute(self, query, vars=None):
-        self._check(query)
-        return super().execute(query, vars)
-
-    def executemany(self, query, vars_list):
-        self._check(query)
-        return super().executemany(query, vars_list)
 
 
 @pytest.mark.parametrize("where", [*FAULTS, "refusing_the_checkpoint", "failing_in_python"])

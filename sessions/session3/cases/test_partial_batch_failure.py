@@ -26,7 +26,6 @@ Hints:
       back before re-raising; and a re-load of a corrected day must replace
       its checkpoint, not keep the old one.
 """
-import re
 
 import pandas as pd
 import psycopg2
@@ -40,7 +39,8 @@ from sessions.session1 import cleaning
 from sessions.session3 import db as pipeline_db
 from sessions.session3.batches import Batch, load_batch
 from sessions.session3.retry import call_with_retry
-from sessions.session3.conftest import FAULTS, the_fault_removed, the_server_drops_the_connection_on
+from sessions.session3.conftest import (FAULTS, FailsWritingTheCheckpoint, the_fault_removed,
+                                       the_server_drops_the_connection_on)
 
 pytestmark = pytest.mark.failure_case("data_quality", fix=load_batch)
 STATUS = {psycopg2.extensions.TRANSACTION_STATUS_INTRANS: "inside a transaction (rows written, not committed)",
@@ -214,26 +214,6 @@ def test_right_partial_batch_failure_a_crash_mid_batch_leaves_nothing_then_the_r
     finally:
         for conn in connections:
             conn.close()
-
-
-class FailsWritingTheCheckpoint(psycopg2.extensions.cursor):
-    """A fault on purpose, in Python: the process fails (a bug, MemoryError ...) as the checkpoint is written."""
-    WRITES = re.compile(r"(insert\s+into|update)\s+pipeline\.checkpoints", re.I)
-    FAULT = RuntimeError
-
-    def _check(self, query):
-        text = query.as_string(self) if isinstance(query, psycopg2.sql.Composable) else query
-        text = text.decode() if isinstance(text, bytes) else text
-        if self.WRITES.search(text):
-            raise self.FAULT("the process failed while writing the checkpoint (a fault injected by the test)")
-
-    def execute(self, query, vars=None):
-        self._check(query)
-        return super().execute(query, vars)
-
-    def executemany(self, query, vars_list):
-        self._check(query)
-        return super().executemany(query, vars_list)
 
 
 class InterruptedWritingTheCheckpoint(FailsWritingTheCheckpoint):
