@@ -54,10 +54,6 @@ class Exercise:
     def started(self) -> bool:
         return not self.path.exists() or self.path.read_bytes() != self.pristine.read_bytes()
 
-    def right_hand_tests(self) -> list[str]:
-        """The names of the right-hand tests that grade this exercise (all must pass to be fixed)."""
-        return self.case.right_hand_tests()
-
 
 def exercises(root: Path = ROOT) -> list[Exercise]:
     return [Exercise(case, root) for case in discover()]

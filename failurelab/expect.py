@@ -29,3 +29,9 @@ def must_raise(kind: type[BaseException], because: str, match: str | None = None
     if match is not None and not re.search(match, str(caught.value)):
         pytest.fail(f"{because}: the {kind.__name__} should match {match!r}; yours says {str(caught.value)!r}",
                     pytrace=False)
+
+
+def shows_behind(err: BaseException, kind: type[BaseException]) -> bool:
+    """Whether the traceback of ``err`` shows a ``kind`` error behind it (``raise ... from``, or raised in handling)."""
+    behind = err.__cause__ if err.__cause__ is not None else (None if err.__suppress_context__ else err.__context__)
+    return isinstance(behind, kind)

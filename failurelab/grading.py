@@ -6,8 +6,9 @@
 * a student's fix (or an attempt) that calls the reference fix does not count,
   and one that hangs is stopped after ``--fix-timeout`` seconds, saying where;
 * ``--attempts`` runs only right-hand tests and judges each attempt: a wrong one
-  must fail the right-hand test its ``caught_by`` names (shown as xfailed), a
-  right one must pass every test. Any other verdict fails the run.
+  must fail the right-hand test its ``caught_by`` names (shown as xfailed; only
+  that test runs for it), a right one must pass every test. Any other verdict
+  fails the run.
 """
 from __future__ import annotations
 

@@ -58,7 +58,7 @@ class StudentProgress:
         progress = Progress(self.config.rootpath)
         for exercise in exercises(self.config.rootpath):
             ran = self.ran.get(exercise.key)
-            if ran and set(exercise.right_hand_tests()) <= set(ran):  # a whole verdict, not a -k slice of it
+            if ran and set(exercise.case.right_hand_tests()) <= set(ran):  # a whole verdict, not a -k slice of it
                 said = next((s for ok, s in ran.values() if not ok and s), "")
                 progress.record(exercise, all(ok for ok, _ in ran.values()), said)
         if self.ran:

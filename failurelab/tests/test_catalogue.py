@@ -18,10 +18,10 @@ def case_id(case):
 
 
 def right_hand_tests(case):
-    """(name, ast node) of each right-hand test that grades the fix."""
-    tree = ast.parse(inspect.getsource(case.module))
-    return [(f.name, f) for f in tree.body if isinstance(f, ast.FunctionDef) and f.name.startswith("test_right_")
-            and "solution" in [a.arg for a in f.args.args]]
+    """(name, ast node) of each right-hand test that grades the fix (Case.right_hand_tests names them)."""
+    names = set(case.right_hand_tests())
+    return [(f.name, f) for f in ast.parse(inspect.getsource(case.module)).body
+            if isinstance(f, ast.FunctionDef) and f.name in names]
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
@@ -34,7 +34,7 @@ def test_every_case_has_three_wrong_attempts_and_a_right_one_written_differently
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_attempts_say_why_in_one_line_and_which_test_catches_them(case):
-    tests = [name for name, _ in right_hand_tests(case)]
+    tests = case.right_hand_tests()
     for a in catalogue(case):
         assert a.why and "\n" not in a.why and len(a.why) <= 200, f"{a.name}: one line says why"
         if a.verdict == WRONG:

@@ -77,3 +77,9 @@ def query(conn, sql: str) -> list[tuple]:
         rows = cur.fetchall()
     conn.rollback()
     return rows
+
+
+def located(err) -> str:
+    """Where a runner.SqlFileError says the error is, for a student to compare with where it is."""
+    return (f"file={err.file!r}, statement={err.statement!r}, line={err.line!r}, column={err.column!r}, "
+            f"pgcode={err.pgcode!r}")

@@ -8,7 +8,7 @@ import pytest
 
 from sessions.session1.config import Settings
 from sessions.session3 import db as pipeline_db
-from sessions.session3.batches import split_days
+from sessions.session3.batches import Batch, split_days
 from sessions.session3.sample import few_days
 
 
@@ -101,3 +101,12 @@ class FailsWritingTheCheckpoint(psycopg2.extensions.cursor):
     def executemany(self, query, vars_list):
         self._check(query)
         return super().executemany(query, vars_list)
+
+
+def corrected(batch: Batch) -> Batch:
+    """The day re-sent with corrections: two lines dropped, one quantity now a typo, one price changed."""
+    frame = batch.frame.drop(index=[5, 6]).reset_index(drop=True)
+    frame["Quantity"] = frame["Quantity"].astype("object")
+    frame.loc[10, "Quantity"] = "12x"                     # now rejected (invalid_quantity)
+    frame.loc[20, "UnitPrice"] = frame.loc[20, "UnitPrice"] + 1
+    return Batch(batch.batch_id, frame)

@@ -35,7 +35,7 @@ import psycopg2
 import pytest
 from psycopg2 import OperationalError  # psycopg2 attaches no SQLSTATE to a failed connect: pgcode is None
 
-from failurelab.expect import must_raise
+from failurelab.expect import must_raise, shows_behind
 from sessions.session1 import config
 
 pytestmark = pytest.mark.failure_case("infrastructure", fix=config.connect_with_retry)
@@ -118,11 +118,6 @@ def check_no_secret(err, capsys, caplog):
     assert not where, f"the password shows in {', '.join(where)}: never put it into a message, a print or a log line"
 
 
-def shows_the_driver_error(err: BaseException) -> bool:
-    behind = err.__cause__ if err.__cause__ is not None else (None if err.__suppress_context__ else err.__context__)
-    return isinstance(behind, OperationalError)
-
-
 def test_wrong_database_down_one_attempt_is_refused_at_once(db_env, closed_port, failure):
     with failure.expect(OperationalError, match=rf'port {closed_port} failed: Connection refused'):
         psycopg2.connect(host="127.0.0.1", port=closed_port, dbname=db_env["DB_NAME"], user=db_env["DB_USER"],
@@ -141,7 +136,7 @@ def test_right_database_down_retries_with_backoff_then_names_host_port_and_check
                        ("pg_isready", "what to check (pg_isready)"), ("DB_PORT", "the settings to check")):
         assert part in message, f"the message should name {what} ({part!r}); yours says {message!r}"
     assert re.search(r"\b4 attempts\b", message), f"the message should say '4 attempts'; yours says {message!r}"
-    assert shows_the_driver_error(raised.value), (
+    assert shows_behind(raised.value, OperationalError), (
         "raise DatabaseUnavailable(...) from the last OperationalError, so the traceback shows the driver's words")
     check_no_secret(raised.value, capsys, caplog)
 

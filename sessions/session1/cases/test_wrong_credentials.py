@@ -34,7 +34,7 @@ import psycopg2
 import pytest
 from psycopg2 import OperationalError  # psycopg2 attaches no SQLSTATE to a failed connect: pgcode is None
 
-from failurelab.expect import must_raise
+from failurelab.expect import must_raise, shows_behind
 from sessions.session1 import config
 
 pytestmark = pytest.mark.failure_case("configuration", fix=config.connect)
@@ -67,12 +67,6 @@ def chain(err: BaseException) -> list[BaseException]:
             seen.append(e)
             todo += [e.__cause__, e.__context__]
     return seen
-
-
-def shows_the_driver_error(err: BaseException) -> bool:
-    """The traceback shows the OperationalError behind err: ``raise ... from err`` (or raised while handling it)."""
-    behind = err.__cause__ if err.__cause__ is not None else (None if err.__suppress_context__ else err.__context__)
-    return isinstance(behind, OperationalError)
 
 
 def leaks(secret_parts, *texts) -> list[str]:
@@ -114,7 +108,7 @@ def test_right_wrong_credentials_helpful_error_without_the_password(db_env, caps
     found = leaks(PIECES, out.out, out.err, caplog.text)
     assert not found, (f"the password (here {SECRET!r}; parts {found[:3]}) was printed or logged: never print "
                        "or log it, nor the DSN")
-    assert shows_the_driver_error(raised.value), (
+    assert shows_behind(raised.value, OperationalError), (
         "raise DatabaseAuthFailed(...) from the OperationalError, so the traceback also shows the driver's words")
 
 

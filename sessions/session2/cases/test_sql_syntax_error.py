@@ -27,7 +27,7 @@ import pytest
 
 from failurelab.expect import must_raise
 from sessions.session2 import runner
-from sessions.session2.conftest import IDLE, transaction_state
+from sessions.session2.conftest import IDLE, located, transaction_state
 
 pytestmark = pytest.mark.failure_case("configuration", fix=runner.check_sql)
 
@@ -66,11 +66,6 @@ def test_wrong_sql_syntax_error_reports_a_line_of_the_statement_after_earlier_st
                 cur.execute(statement)
         cur.execute("SELECT count(*) > 0 FROM daily")  # statement 1 ran before the error, and stays
         assert cur.fetchone() == (True,)
-
-
-def located(err) -> str:
-    return (f"file={err.file!r}, statement={err.statement!r}, line={err.line!r}, column={err.column!r}, "
-            f"pgcode={err.pgcode!r}")
 
 
 def test_right_sql_syntax_error_is_found_before_running_with_file_line_and_column(tmp_path, conn, solution):

@@ -27,7 +27,7 @@ import pytest
 
 from failurelab.expect import must_raise
 from sessions.session2 import runner, transform
-from sessions.session2.conftest import IDLE, transaction_state
+from sessions.session2.conftest import IDLE, located, transaction_state
 
 pytestmark = pytest.mark.failure_case("infrastructure", fix=runner.run_file)
 
@@ -73,11 +73,6 @@ def test_wrong_transaction_rollback_next_statement_after_an_error_is_refused(bro
             cur.execute(runner.split(BROKEN)[2].text)
     assert [e.pgcode for e in errors] == ["23505"]
     bronze.rollback()
-
-
-def located(err) -> str:
-    return (f"file={err.file!r}, statement={err.statement!r}, line={err.line!r}, column={err.column!r}, "
-            f"pgcode={err.pgcode!r}")
 
 
 def test_right_transaction_rollback_rolls_the_file_back_whole_and_names_the_line(bronze, tmp_path, solution):

@@ -36,7 +36,8 @@ from sessions.session1 import cleaning, load
 from sessions.session3 import db as pipeline_db
 from sessions.session3.batches import Batch, load_batch
 from sessions.session3.snapshot import reset, snapshot
-from sessions.session3.conftest import FAULTS, FailsWritingTheCheckpoint, the_server_drops_the_connection_on
+from sessions.session3.conftest import (FAULTS, FailsWritingTheCheckpoint, corrected,
+                                       the_server_drops_the_connection_on)
 
 pytestmark = pytest.mark.failure_case("business_logic", fix=load_batch)
 CLEAN: dict[str, dict] = {}
@@ -111,15 +112,6 @@ def test_right_non_idempotent_rerun_twice_is_once(settings, bconn, batches, solu
         f"load_batch must always load, even when the day's checkpoint (same sha256) says it is done: skipping is "
         f"the pipeline's job. After the day's bronze rows were deleted (checkpoint kept) and the same day loaded "
         f"again, the state should be that of one load; {differences(reloaded, once)}")
-
-
-def corrected(batch: Batch) -> Batch:
-    """The day re-sent with corrections: two lines dropped, one quantity now a typo, one price changed."""
-    frame = batch.frame.drop(index=[5, 6]).reset_index(drop=True)
-    frame["Quantity"] = frame["Quantity"].astype("object")
-    frame.loc[10, "Quantity"] = "12x"                     # now rejected (invalid_quantity)
-    frame.loc[20, "UnitPrice"] = frame.loc[20, "UnitPrice"] + 1
-    return Batch(batch.batch_id, frame)
 
 
 def state_after_one_clean_load(conn, batch: Batch) -> dict:

@@ -39,7 +39,7 @@ from sessions.session1 import cleaning
 from sessions.session3 import db as pipeline_db
 from sessions.session3.batches import Batch, load_batch
 from sessions.session3.retry import call_with_retry
-from sessions.session3.conftest import (FAULTS, FailsWritingTheCheckpoint, the_fault_removed,
+from sessions.session3.conftest import (FAULTS, FailsWritingTheCheckpoint, corrected, the_fault_removed,
                                        the_server_drops_the_connection_on)
 
 pytestmark = pytest.mark.failure_case("data_quality", fix=load_batch)
@@ -117,15 +117,6 @@ def day_state(conn, batch_id):
         found = cur.fetchone()
     conn.rollback()
     return found
-
-
-def corrected(batch: Batch) -> Batch:
-    """The day re-sent with corrections: two lines dropped, one quantity now a typo, one price changed."""
-    frame = batch.frame.drop(index=[5, 6]).reset_index(drop=True)
-    frame["Quantity"] = frame["Quantity"].astype("object")
-    frame.loc[10, "Quantity"] = "12x"
-    frame.loc[20, "UnitPrice"] = frame.loc[20, "UnitPrice"] + 1
-    return Batch(batch.batch_id, frame)
 
 
 def expected_after_loading(batch: Batch) -> tuple:
