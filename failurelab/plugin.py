@@ -27,8 +27,8 @@ from failurelab.grading import case_of
 SYMBOLS = {"error": ("❌", "[X]"), "why": ("📚", "[WHY]"), "fix": ("🔧", "[FIX]"), "right": ("✅", "[OK]")}
 _SECRET = re.compile(
     r"(?P<key>password\s*[=:]\s*)\S+"  # password=... in a DSN or a log line
-    r"|(?P<url>://[^:/@\s]+:)[^@\s]+(?=@)"  # user:password@ in a URL
-    r'|(?P<host>host name ")[^"@]*(?=@)',  # the rest of a URL password libpq took for a host name
+    r"|(?P<url>://[^:/@\s]+:)\S+(?=@)"  # user:password@ in a URL (up to the last @: a password may hold @)
+    r'|(?P<host>host name ")[^"]*(?=@)',  # the rest of a URL password libpq took for a host name
     re.I)
 
 

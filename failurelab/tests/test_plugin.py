@@ -23,6 +23,10 @@ def test_passwords_are_redacted_from_any_message():
     assert redact("postgresql://lab:s3cr3t@127.0.0.1/db") == "postgresql://lab:***@127.0.0.1/db"
     assert (redact('could not translate host name "Summer2026@127.0.0.1" to address')
             == 'could not translate host name "***@127.0.0.1" to address')
+    # a password may itself hold "@": everything up to the last one goes
+    assert redact("postgresql://lab:a@b@c@127.0.0.1/db") == "postgresql://lab:***@127.0.0.1/db"
+    assert (redact('could not translate host name "b@c@127.0.0.1" to address')
+            == 'could not translate host name "***@127.0.0.1" to address')
     assert redact('could not translate host name "db.example.org" to address') == (
         'could not translate host name "db.example.org" to address')
 

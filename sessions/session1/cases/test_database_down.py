@@ -186,7 +186,7 @@ def test_right_database_down_does_not_retry_a_wrong_password(db_env, monkeypatch
     with must_raise(config.DatabaseAuthFailed, "a wrong password is permanent: raise DatabaseAuthFailed at once"):
         solution.connect_with_retry(config.load_config({**db_env, "DB_PASSWORD": "not-the-password"}))
     assert len(logins.at) == 1 and logins.slept == 0, (
-        f"a wrong password must not be retried (it may lock the account): your fix made {len(logins.at)} attempts "
+        f"a wrong password must not be retried (it stays wrong): your fix made {len(logins.at)} attempts "
         f"and waited {logins.slept:g} s")
 
 

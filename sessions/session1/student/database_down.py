@@ -12,7 +12,7 @@ wrong password into DatabaseAuthFailed), trying at most ``attempts`` times:
   time (0.5 s, 1 s, 2 s for the defaults; jitter on top, up to 10 %, is
   fine). No wait after the last attempt.
 * Not retried, raised at once (no wait):
-  - DatabaseAuthFailed (a wrong password stays wrong; retries lock accounts);
+  - DatabaseAuthFailed (a wrong password stays wrong; retries only add failed logins);
   - an OperationalError saying "does not exist" or "no pg_hba.conf entry": the
     server is up and answered. Raise ConfigError (not DatabaseUnavailable)
     naming host:port, the server's answer and what to check, e.g. "PostgreSQL

@@ -90,7 +90,7 @@ class RetriesForever:
             delay *= 2
 
 
-@wrong("catches every Exception, DatabaseAuthFailed too: a wrong password is retried 4 times (account lock-out)",
+@wrong("catches every Exception, DatabaseAuthFailed too: a wrong password is retried 4 times",
        caught_by="wrong_password")
 class CatchesEveryException:
     def connect_with_retry(settings, attempts=4, first_delay=0.5):

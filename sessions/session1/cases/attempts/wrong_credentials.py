@@ -113,7 +113,8 @@ class DropsTheTimeouts:
             raise
 
 
-@wrong("tries the login three times before giving up: a wrong password stays wrong and may lock the account",
+@wrong("tries the login three times before giving up: a wrong password stays wrong, and each try is a failed "
+       "login in the server log",
        caught_by="tried_once")
 class RetriesTheLogin:
     def connect(settings, **overrides):

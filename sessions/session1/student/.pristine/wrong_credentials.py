@@ -22,8 +22,9 @@ connect(settings, **overrides) opens ONE connection and returns it:
   environment or .env".
 * Any other OperationalError (a closed port: "Connection refused", a database
   that does not exist) is NOT a wrong password: let it through unchanged.
-* The login is tried once: a wrong password stays wrong, and retries may lock
-  the account.
+* The login is tried once: a wrong password stays wrong. (PostgreSQL itself
+  locks no account, but every retry is a failed login in its log, and LDAP,
+  PAM or fail2ban behind it may lock the account or ban the address.)
 * No 4 characters in a row of the password (no piece of it 4 characters
   long, let alone all of it) appear anywhere: not in the DatabaseAuthFailed,
   any error behind it or the traceback, not in repr() or str() of the
