@@ -66,24 +66,30 @@ def require_idle(conn) -> None:
         raise TransformError("the connection has an open transaction: commit or roll back before the transform")
 
 
-_CHECK = "CREATE FUNCTION pg_temp.syntax_check() RETURNS void LANGUAGE plpgsql AS $syntax_check$BEGIN\n"
+# A SQL-language function with a polymorphic argument: when it is created, its body goes through the server's
+# own parser (the grammar a statement sent on its own meets) and no further, since the argument's type is not
+# known yet (no table lookups, nothing run). A PL/pgSQL body would be parsed by PL/pgSQL's grammar on top, which
+# takes `SELECT ... INTO` for its own INTO-a-variable and refuses a valid `SELECT ... INTO TEMP x`.
+_CHECK = "CREATE FUNCTION pg_temp.syntax_check(anyelement) RETURNS void LANGUAGE sql AS $syntax_check$\n"
 
 
 def check_sql(conn, path: Path) -> int:
     """Have the server parse every statement of a file without running it; return how many.
 
-    Each statement becomes the body of a throwaway PL/pgSQL function: creating it
-    parses the SQL (syntax only: the tables need not exist yet) and executes
-    nothing. The transaction is rolled back, so the check leaves no trace.
+    Each statement becomes the body of a throwaway SQL function with a polymorphic
+    argument: creating it runs the server's parser over the statement (syntax only:
+    the tables need not exist yet) and executes nothing. The transaction is rolled
+    back, so the check leaves no trace.
     """
     path = Path(path)
     statements = split(path.read_text())
     try:
         with conn.cursor() as cur:
+            cur.execute("SET LOCAL check_function_bodies = on")  # off, CREATE FUNCTION would not parse at all
             for st in statements:
                 cur.execute("SAVEPOINT syntax_check")
                 try:
-                    cur.execute(f"{_CHECK}{st.text};\nEND$syntax_check$")
+                    cur.execute(f"{_CHECK}{st.text}\n$syntax_check$")
                 except psycopg2.errors.SyntaxError as e:
                     position = (e.diag.statement_position and int(e.diag.statement_position) - len(_CHECK))
                     line, column = st.locate(min(max(position or 0, 0), len(st.text)) or None)

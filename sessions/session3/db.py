@@ -53,9 +53,13 @@ def caller_commits(conn: BatchConnection):
         conn.owned = False
 
 
+APPLICATION_NAME = "failurelab-session3"  # what pg_stat_activity (and AlreadyRunning) shows for this pipeline
+
+
 def connect(settings, **overrides) -> BatchConnection:
-    """Session 1's connection (timeouts, no password in errors), as a BatchConnection."""
-    return config.connect(settings, connection_factory=BatchConnection, **overrides)
+    """Session 1's connection (timeouts, no password in errors), as a BatchConnection named for session 3."""
+    return config.connect(settings, **{"connection_factory": BatchConnection, "application_name": APPLICATION_NAME,
+                                       **overrides})
 
 
 def create_schema(conn) -> None:

@@ -4,16 +4,47 @@ Two runs of the same pipeline at once read the same checkpoints, both decide a
 batch is still to do, and both write it: duplicates, or a UniqueViolation, or a
 deadlock. A session-level advisory lock held for the whole run makes the second
 run stop at once with a clear message. PostgreSQL releases it by itself when the
-holder's connection ends, also when the process is killed: no stale lock file.
+holder's session ends: at once when the process is killed (its operating system
+closes the socket), but after a lost network (a dead host, a cable, a NAT that
+forgot us) only once the server *notices*. An idle connection sends nothing; the
+server turns TCP keepalives on for every TCP client, but with the OS's timings
+unless told otherwise: on Linux 7200 s of silence, then 9 probes 75 s apart, so
+2 h 11 min before the lock is free. ``connect`` asks for short keepalives on
+both ends of the lock's connection: a lost holder is noticed, and its lock
+freed, about a minute after it went silent.
 """
 from __future__ import annotations
 
 import time
-
-import psycopg2
 from contextlib import contextmanager
 
+import psycopg2
+
+from sessions.session3 import db
+
 LOCK_KEY = 0x5E553  # one arbitrary bigint per pipeline; all runs of this pipeline use it
+
+# The client's side (libpq): probe after 30 s of silence, every 10 s, give up after 3 lost probes (~60 s); data
+# sent but never acknowledged fails after 60 s (tcp_user_timeout, ms) instead of Linux's ~15 min of retransmits.
+CLIENT_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3,
+                     "tcp_user_timeout": 60_000}
+# The server's side: what frees the lock. tcp_keepalives_* are per-session settings any user may SET; 0 (the
+# default) means the OS's: on Linux 7200 s idle + 9 probes x 75 s = 7875 s before a lost client is noticed.
+SERVER_KEEPALIVES = {"tcp_keepalives_idle": 30, "tcp_keepalives_interval": 10, "tcp_keepalives_count": 3}
+
+
+def connect(settings):
+    """The lock's own connection: session 3's, with keepalives asked of the client AND the server."""
+    conn = db.connect(settings, **CLIENT_KEEPALIVES)
+    try:
+        with conn.cursor() as cur:
+            for name, value in SERVER_KEEPALIVES.items():
+                cur.execute("SELECT set_config(%s, %s, false)", (name, str(value)))  # for the whole session
+        conn.commit()
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 class AlreadyRunning(RuntimeError):

@@ -9,7 +9,12 @@ SQLSTATE; only transient ones are retried, with exponential backoff and full
 jitter, for at most ``attempts`` tries AND at most ``max_total_s`` seconds.
 
 Written by hand because it is the lesson; ``tenacity_policy`` below is the
-same policy in the library production code would use.
+same policy in the library production code would use: with the same random
+numbers it makes the same calls and the same waits, and gives up at the same
+point (tests/test_retry_tenacity.py). That takes ``stop_before_delay``, which
+counts the next wait against the budget, as this loop does; ``stop_after_delay``
+only looks at the time already spent, so it can sleep past the budget and
+then call once more.
 """
 from __future__ import annotations
 
@@ -28,7 +33,10 @@ T = TypeVar("T")
 
 # SQLSTATEs worth a retry: the same statement can succeed a moment later.
 TRANSIENT_SQLSTATES = {
-    "40001": "serialization_failure",   # another transaction won; redo ours
+    # 40001: another transaction won; redo ours. Only at REPEATABLE READ or SERIALIZABLE (and for a query a
+    # hot standby cancels in a conflict with recovery): this pipeline runs at READ COMMITTED, where a
+    # concurrent update waits for the other and then applies to the row's new version instead.
+    "40001": "serialization_failure",
     "40P01": "deadlock_detected",       # PostgreSQL aborted us to break a deadlock
     "57P01": "admin_shutdown",          # the server is restarting (or our backend was terminated)
     "57P02": "crash_shutdown",
@@ -113,7 +121,8 @@ def call_with_retry(fn: Callable[[], T], *, policy: RetryPolicy = RetryPolicy(),
                 raise  # permanent: the next try would fail the same way
             elapsed = time.monotonic() - start
             delay = policy.backoff(attempt)
-            if attempt == policy.attempts or elapsed + delay > policy.max_total_s:
+            # >= as tenacity's stop_before_delay: a wait that would end at (or past) the budget is not taken
+            if attempt == policy.attempts or elapsed + delay >= policy.max_total_s:
                 raise RetryExhausted(what, attempt, elapsed, err) from err
             log.warning(f"{what}: transient {type(err).__name__}, try {attempt + 1}/{policy.attempts} in {delay:.2f} s",
                         extra={"event": "retry", "what": what, "attempt": attempt, "delay_s": round(delay, 3),
@@ -127,10 +136,16 @@ def tenacity_policy(policy: RetryPolicy = RetryPolicy()) -> tenacity.Retrying:
 
     ``Retrying(...)(fn)`` calls ``fn`` with it; ``reraise=False`` wraps the last
     error in ``tenacity.RetryError`` (its ``last_attempt`` holds the cause).
+    tenacity computes the wait before it asks the stop, so ``stop_before_delay``
+    sees the wait it would take (``seconds_since_start + upcoming_sleep >=
+    max_delay``); ``wait_random_exponential`` is full jitter,
+    ``random.uniform(0, min(max, multiplier * 2 ** (attempt - 1)))``, one random
+    number per failure like ``RetryPolicy.backoff``.
     """
     return tenacity.Retrying(
         retry=tenacity.retry_if_exception(is_transient),
-        # stop_before_delay (not stop_after_delay): give up instead of a wait that would end past the budget
+        # stop_before_delay (not stop_after_delay): give up instead of a wait that would end at or past the
+        # budget; stop_after_delay(30) can sleep past 30 s and then call once more
         stop=tenacity.stop_after_attempt(policy.attempts) | tenacity.stop_before_delay(policy.max_total_s),
         wait=tenacity.wait_random_exponential(multiplier=policy.base_s, max=policy.cap_s),
         sleep=lambda seconds: time.sleep(seconds),  # looked up at call time, so tests can patch time.sleep

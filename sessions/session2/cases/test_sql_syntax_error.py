@@ -4,17 +4,33 @@ Scenario:
     Someone edits a transformation file and leaves a typo: a missing comma, a
     keyword spelled SELEC. The job runs the file statement by statement.
 Why:
-    PostgreSQL parses a statement only when it is sent, so the statements
-    before the broken one have already changed the database when the
-    SyntaxError appears. And its LINE counts from the start of the statement
-    it was sent, not of the file: the typo on line 7 is reported as LINE 4.
+    PostgreSQL parses what it is sent, when it is sent. A runner that sends
+    the statements one by one (as psql runs a file) has already run the
+    statements before the broken one, and in autocommit committed them, when
+    the SyntaxError appears. And its LINE counts from the start of the
+    statement it was sent, not of the file: the typo on line 7 is reported
+    as LINE 4. The whole file sent in ONE execute behaves differently: the
+    server parses the whole string before it runs any of it (a syntax error
+    anywhere runs nothing, and LINE is the file's line) and runs it as one
+    implicit transaction. That alone is a correct fix for a plain file, but
+    not for a file with a statement that cannot run in a transaction block
+    (VACUUM, CREATE INDEX CONCURRENTLY), nor where each statement needs its
+    own error report (a runtime error does not say which statement failed),
+    nor with parameters sent apart from the SQL (libpq's PQexecParams, as
+    psycopg 3 does), which take one statement at a time.
 Fix:
     Check all SQL before running any of it: have the server parse each
-    statement without executing it (runner.check_sql wraps it in a throwaway
-    PL/pgSQL function), and report file, statement, line and column.
+    statement without executing it (runner.check_sql makes it the body of a
+    throwaway SQL function with an anyelement argument, which the server
+    parses but neither analyses nor runs), and report file, statement, line
+    and column.
 Hints:
-    - PostgreSQL parses the body of a PL/pgSQL function when the function is
-      created, and runs it only when it is called.
+    - PostgreSQL parses the body of a function when the function is created,
+      and runs it only when it is called.
+    - Mind whose parser reads the body: a LANGUAGE sql body with a
+      polymorphic argument meets the server's own grammar and nothing more;
+      PL/pgSQL adds its own, which reads SELECT ... INTO as INTO a variable
+      and refuses a valid SELECT ... INTO TEMP x.
     - The server's position counts characters in the text you sent, not in
       your file: take off what you added in front, then count from the line
       where the statement starts.
@@ -118,3 +134,44 @@ def test_right_sql_syntax_error_check_accepts_the_pipeline_files_before_any_tabl
         cur.execute("SELECT to_regnamespace('silver')")
         assert cur.fetchone() == (None,), "check_sql should only parse: 00_schema.sql created the silver schema"
     conn.rollback()
+
+
+# Valid SQL that a PL/pgSQL body misreads: PL/pgSQL takes `SELECT ... INTO` for its own INTO-a-variable.
+VALID_INTO = """-- scratch tables for a report
+SELECT stock_code, sum(quantity) AS sold INTO TEMP sold_by_code FROM bronze.raw_transactions GROUP BY 1;
+SELECT * INTO TEMPORARY TABLE sold_copy FROM sold_by_code;
+SELECT * INTO UNLOGGED sold_unlogged FROM sold_by_code;
+SELECT * INTO sold_plain FROM sold_by_code;
+CREATE TEMP TABLE scratch (stock_code text, sold bigint);
+"""
+# ... and a real typo in the same shape: INTO TEMP TABLE without the table's name.
+NO_NAME = """CREATE TEMP TABLE scratch (stock_code text);
+SELECT stock_code INTO TEMP TABLE FROM bronze.raw_transactions;
+"""
+
+
+def test_right_sql_syntax_error_accepts_select_into_temp_and_still_refuses_a_typo(tmp_path, conn, solution):
+    path = tmp_path / "scratch.sql"
+    path.write_text(VALID_INTO)
+    try:
+        checked = solution.check_sql(conn, path)
+    except Exception as err:  # any error here is the fix's: say it in words
+        pytest.fail(f"check_sql should accept valid SQL the server itself accepts (SELECT ... INTO TEMP x, INTO "
+                    f"TEMPORARY TABLE x, INTO UNLOGGED x, INTO x, CREATE TEMP TABLE); it raised "
+                    f"{type(err).__name__}: {str(err).strip().splitlines()[0]} (a PL/pgSQL body reads SELECT ... "
+                    f"INTO as its own INTO a variable)", pytrace=False)
+    assert checked == 5, f"check_sql(scratch.sql) should return its 5 statements; it returned {checked!r}"
+    assert transaction_state(conn) == IDLE, (
+        f"check_sql should roll back; the connection is in {transaction_state(conn)}")
+    with conn.cursor() as cur:  # parsed, not run
+        cur.execute("SELECT to_regclass('sold_plain'), to_regclass('pg_temp.scratch')")
+        assert cur.fetchone() == (None, None), "check_sql should only parse: scratch.sql created tables"
+    conn.rollback()
+    path.write_text(NO_NAME)
+    with must_raise(runner.SqlFileError, "INTO TEMP TABLE without a table name is a real syntax error: refuse it with "
+                    "runner.SqlFileError", match=r'syntax error at or near "FROM"') as raised:
+        solution.check_sql(conn, path)
+    err = raised.value
+    assert (err.statement, err.line, err.column, err.pgcode) == (2, 2, 35, "42601"), (
+        f"the FROM after INTO TEMP TABLE is in statement 2, line 2, column 35 (SQLSTATE 42601); your SqlFileError says "
+        f"{located(err)}")

@@ -5,6 +5,9 @@ Run: pytest --student sessions/session2 -k sql_syntax_error -s
 What the tests check:
 * a file whose SQL parses: return its number of statements
   (``len(runner.split(text))``), having run none of them (nothing created);
+  "parses" as the server itself parses a statement sent to it, so valid SQL
+  such as ``SELECT ... INTO TEMP x`` (or ``INTO TEMPORARY TABLE x``,
+  ``INTO UNLOGGED x``, ``INTO x``) and ``CREATE TEMP TABLE`` is accepted;
 * a syntax error: raise ``runner.SqlFileError(file name, statement number,
   line, column, error)`` with the psycopg2 error (its ``pgcode`` 42601 and
   message are kept), for the first statement that does not parse:
@@ -25,9 +28,11 @@ from pathlib import Path
 def check_sql(conn, path: Path) -> int:
     # TODO(sql_syntax_error): split the file into statements
     # (sessions.session2.runner.split), have the server parse each one without
-    # running it (hint: the body of a throwaway PL/pgSQL function is parsed when
-    # the function is created; e.diag.statement_position is where the error is
-    # in the text you sent), roll back, and on a SyntaxError raise
+    # running it (hint: the body of a throwaway LANGUAGE sql function with an
+    # anyelement argument is parsed, not analysed or run, when the function is
+    # created; a PL/pgSQL body reads SELECT ... INTO as its own and refuses
+    # valid SQL; e.diag.statement_position is where the error is in the text
+    # you sent), roll back, and on a SyntaxError raise
     # runner.SqlFileError(file name, statement number, file line, column, error).
     # Return the number of statements.
     raise NotImplementedError("TODO(sql_syntax_error): write check_sql")

@@ -1,9 +1,12 @@
 """Retries that never end, or end without saying why.
 
 Scenario:
-    A batch keeps failing with a transient error: PostgreSQL reports a
+    A batch runs at REPEATABLE READ (it needs one snapshot for the whole day)
+    and keeps failing with a transient error: PostgreSQL reports a
     serialization failure (40001) again and again, because another job
     updates the same rows all the time. The naive loader retries in a loop.
+    (At READ COMMITTED, PostgreSQL's default and this pipeline's level, the
+    update would wait for the other job and then apply: no 40001.)
 Why:
     A retry loop without bounds spins forever and hides the outage; one with a
     fixed count that re-raises the raw error loses the story (how many tries,

@@ -79,3 +79,37 @@ def test_real_connection_errors_without_a_sqlstate_are_classified_by_kind(db):
 ])
 def test_errors_from_outside_psycopg2_are_classified_by_kind(exc, transient):
     assert retry.is_transient(exc) is transient
+
+
+def update_after_a_concurrent_commit(db, isolation: str):
+    """One transaction reads a row, another updates and commits it, then the first updates it too."""
+    a, b = db.connect(), db.connect()
+    try:
+        with a.cursor() as cur:
+            cur.execute("CREATE TABLE IF NOT EXISTS counter (id int PRIMARY KEY, n int); TRUNCATE counter; "
+                        "INSERT INTO counter VALUES (1, 0)")
+        a.commit()
+        a.set_session(isolation_level=isolation)
+        with a.cursor() as cur:
+            cur.execute("SELECT n FROM counter WHERE id = 1")  # the first statement: a's snapshot (RR) is taken
+        with b.cursor() as cur:
+            cur.execute("UPDATE counter SET n = n + 1 WHERE id = 1")
+        b.commit()
+        with a.cursor() as cur:
+            cur.execute("UPDATE counter SET n = n + 1 WHERE id = 1")
+        a.commit()
+        with a.cursor() as cur:
+            cur.execute("SELECT n FROM counter WHERE id = 1")
+            return cur.fetchone()[0]
+    finally:
+        a.close(), b.close()
+
+
+def test_40001_comes_from_repeatable_read_not_from_the_pipelines_read_committed(db):
+    # READ COMMITTED (PostgreSQL's default, and this pipeline's): the update applies to the row's new version
+    assert update_after_a_concurrent_commit(db, "READ COMMITTED") == 2
+    for isolation in ("REPEATABLE READ", "SERIALIZABLE"):  # a snapshot for the whole transaction: it must redo
+        with pytest.raises(psycopg2.errors.SerializationFailure,
+                           match=r"^could not serialize access due to concurrent update") as raised:
+            update_after_a_concurrent_commit(db, isolation)
+        assert raised.value.pgcode == "40001" and retry.is_transient(raised.value)

@@ -7,8 +7,8 @@ import psycopg2
 from failurelab.attempts import right, wrong
 from sessions.session2.runner import SqlFileError, split
 
-PREFIX = "CREATE FUNCTION pg_temp.parse_only() RETURNS void LANGUAGE plpgsql AS $parse$BEGIN\n"
-SUFFIX = ";\nEND$parse$"
+PREFIX = "CREATE FUNCTION pg_temp.parse_only(anyelement) RETURNS void LANGUAGE sql AS $parse$\n"
+SUFFIX = "\n$parse$"
 
 
 def _parse_each(conn, path, locate):
@@ -192,8 +192,8 @@ class NoRollback:
         return len(statements)
 
 
-@right("a DO block that RETURNs before the statement (compiled, never reached), a rollback per statement, "
-       "line and column by hand")
+@wrong("a DO block that RETURNs before the statement: PL/pgSQL reads SELECT ... INTO TEMP x as INTO a variable "
+       "and refuses valid SQL", caught_by="accepts_select_into_temp")
 class DoBlockThatReturnsFirst:
     def check_sql(conn, path):
         path = Path(path)
@@ -213,7 +213,50 @@ class DoBlockThatReturnsFirst:
         return len(statements)
 
 
-@right("one named temporary function per statement with its own delimiter, dropped by the final rollback")
+@wrong("a throwaway PL/pgSQL function per statement (the old reference): PL/pgSQL's own grammar refuses a valid "
+       "SELECT ... INTO TEMP x", caught_by="accepts_select_into_temp")
+class PlpgsqlFunctionPerStatement:
+    def check_sql(conn, path):
+        path = Path(path)
+        statements = split(path.read_text())
+        head = "CREATE FUNCTION pg_temp.syntax_check() RETURNS void LANGUAGE plpgsql AS $syntax_check$BEGIN\n"
+        try:
+            with conn.cursor() as cur:
+                for st in statements:
+                    cur.execute("SAVEPOINT syntax_check")
+                    try:
+                        cur.execute(f"{head}{st.text};\nEND$syntax_check$")
+                    except psycopg2.errors.SyntaxError as e:
+                        line, column = st.locate(int(e.diag.statement_position) - len(head))
+                        raise SqlFileError(path.name, st.number, line, column, e) from e
+                    cur.execute("ROLLBACK TO SAVEPOINT syntax_check")
+        finally:
+            conn.rollback()
+        return len(statements)
+
+
+@wrong("sends the whole file in one execute and rolls back: parsed before any of it runs, but a valid file RUNS "
+       "(and needs its tables)", caught_by="accepts_the_pipeline_files")
+class WholeFileInOneExecute:
+    def check_sql(conn, path):
+        path = Path(path)
+        text = path.read_text()
+        statements = split(text)
+        try:
+            with conn.cursor() as cur:
+                cur.execute(text)
+        except psycopg2.errors.SyntaxError as e:
+            before = text[:int(e.diag.statement_position) - 1]
+            line = before.count("\n") + 1
+            st = [s for s in statements if s.line <= line][-1]
+            raise SqlFileError(path.name, st.number, line, len(before) - before.rfind("\n"), e) from e
+        finally:
+            conn.rollback()
+        return len(statements)
+
+
+@right("one named SQL function per statement with an anyarray argument and its own delimiter, RELEASE between, "
+       "dropped by the final rollback")
 class OneFunctionPerStatement:
     def check_sql(conn, path):
         path = Path(path)
@@ -221,15 +264,36 @@ class OneFunctionPerStatement:
         try:
             with conn.cursor() as cur:
                 for st in statements:
-                    head = (f"CREATE OR REPLACE FUNCTION pg_temp.check_{st.number}() RETURNS void "
-                            f"LANGUAGE plpgsql AS $body_{st.number}$\nBEGIN\n")
+                    head = (f"CREATE OR REPLACE FUNCTION pg_temp.check_{st.number}(anyarray) RETURNS void "
+                            f"LANGUAGE sql AS $body_{st.number}$\n")
                     cur.execute("SAVEPOINT s")
                     try:
-                        cur.execute(f"{head}{st.text};\nEND;\n$body_{st.number}$")
+                        cur.execute(f"{head}{st.text}\n$body_{st.number}$")
                     except psycopg2.errors.SyntaxError as e:
                         line, column = st.locate(int(e.diag.statement_position) - len(head))
                         raise SqlFileError(path.name, st.number, line, column, e) from e
                     cur.execute("RELEASE SAVEPOINT s")
+        finally:
+            conn.rollback()
+        return len(statements)
+
+
+@right("the whole file as ONE polymorphic SQL function body (one round trip); the statement found from the "
+       "error's file line")
+class WholeFileOneSqlFunction:
+    def check_sql(conn, path):
+        path = Path(path)
+        text = path.read_text()
+        statements = split(text)
+        head = "CREATE FUNCTION pg_temp.whole_file(anycompatible) RETURNS void LANGUAGE sql AS $whole_file$\n"
+        try:
+            with conn.cursor() as cur:
+                cur.execute(head + text + "\n$whole_file$")
+        except psycopg2.errors.SyntaxError as e:
+            before = text[:int(e.diag.statement_position) - len(head) - 1]
+            line = before.count("\n") + 1
+            st = [s for s in statements if s.line <= line][-1]
+            raise SqlFileError(path.name, st.number, line, len(before) - before.rfind("\n"), e) from e
         finally:
             conn.rollback()
         return len(statements)

@@ -103,7 +103,7 @@ class MessageBeforeSqlstate:
         return code in {"40001", "40P01"} or (code or "").startswith("08")
 
 
-@wrong("any failed connection is transient: a wrong password is retried (and locks the account)",
+@wrong("any failed connection is transient: a wrong password is retried, a failed login each time",
        caught_by="failed_connections")
 class EveryFailedConnection:
     def is_transient(exc: BaseException) -> bool:
