@@ -57,7 +57,7 @@ def test_a_student_fixes_three_exercises_resets_one_and_asks_for_hints(course):
     code, listing = lab("list")
     assert [status_of(listing, n) for n in ("missing_file", "sql_syntax_error", "retry_non_transient",
                                             "corrupt_excel")] == ["fixed", "fixed", "fixed", "not started"]
-    assert "session1: 1/10 fixed" in listing and "session2: 1/8 fixed" in listing
+    assert "session1: 1/13 fixed" in listing and "session2: 1/8 fixed" in listing
     code, shown = lab("next")
     assert "== session1/corrupt_excel: Corrupt Excel file" in shown and "edit   sessions/session1/student/" \
         "corrupt_excel.py" in shown and "CORRECT APPROACH" not in shown and "def check_xlsx" not in shown
@@ -96,7 +96,7 @@ def test_report_writes_json_and_a_job_summary(course, tmp_path):
     assert code == 0 and grades["fixed"] == 1 and grades["total"] == len(exercises())
     assert grades["exercises"][0] == {"session": "session1", "case": "missing_file", "title": "Missing input file",
                                       "status": "fixed", "said": "", "file": "sessions/session1/student/missing_file.py"}
-    assert "### Failure Lab: 1/26 exercises fixed" in summary.read_text()
+    assert "### Failure Lab: 1/29 exercises fixed" in summary.read_text()
 
 
 @pytest.mark.parametrize("pasted, case", [
@@ -147,10 +147,10 @@ def test_a_finished_course_is_all_fixed_and_keeps_the_self_checks_green(course):
     pytest_in_copy = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q"]
     graded = subprocess.run([*pytest_in_copy, "--student", "-n", "2"], cwd=root, capture_output=True, text=True)
     assert graded.returncode == 0, graded.stdout[-3000:]
-    assert all(f"{s}: {n}/{n} fixed" in graded.stdout for s, n in (("session1", 10), ("session2", 8), ("session3", 8)))
+    assert all(f"{s}: {n}/{n} fixed" in graded.stdout for s, n in (("session1", 13), ("session2", 8), ("session3", 8)))
     one = subprocess.run([*pytest_in_copy, "--student", "sessions/session1", "-k", "missing_file"], cwd=root,
                          capture_output=True, text=True)
-    assert "session1: 10/10 fixed" in one.stdout, one.stdout[-2000:]  # a -k run still counts the whole session
+    assert "session1: 13/13 fixed" in one.stdout, one.stdout[-2000:]  # a -k run still counts the whole session
     checks = subprocess.run([*pytest_in_copy, "failurelab/tests/test_selfcheck.py", "failurelab/tests/test_catalogue.py"],
                             cwd=root, capture_output=True, text=True)
     assert checks.returncode == 0, checks.stdout[-2000:]
