@@ -16,6 +16,7 @@ import random
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 # The real file, never part of the repository: beside it in ../shared/data, or in $RETAIL_DATA_DIR.
@@ -124,6 +125,34 @@ def write_xlsx(frame: pd.DataFrame, path: Path) -> Path:
     """Write the original UCI shape: an .xlsx with the sheet "Online Retail"."""
     frame.to_excel(path, sheet_name="Online Retail", index=False, engine="openpyxl")
     return Path(path)
+
+
+RETAIL_II = {"InvoiceNo": "Invoice", "UnitPrice": "Price", "CustomerID": "Customer ID"}  # UCI 502's renamed columns
+RETAIL_II_SHEETS = ["Year 2009-2010", "Year 2010-2011"]
+
+
+def write_retail_ii(frame: pd.DataFrame, path: Path) -> Path:
+    """Write the Online Retail II shape (UCI dataset 502): Invoice, Price and Customer ID instead of InvoiceNo,
+    UnitPrice and CustomerID. A .csv as write_csv writes it; an .xlsx with the rows split over the two sheets
+    "Year 2009-2010" and "Year 2010-2011", first half, second half (no invoice on both)."""
+    path = Path(path)
+    if path.suffix != ".xlsx":
+        out = frame.assign(InvoiceDate=frame["InvoiceDate"].dt.strftime("%Y-%m-%d %H:%M:%S"))
+        out.rename(columns=RETAIL_II).to_csv(path, index=False)
+        return path
+    out = frame.rename(columns=RETAIL_II)
+    # Split where no invoice number is on both sides, as in the real workbook: an invoice from line f to line l
+    # forbids splits f+1..l (the generator reuses a few numbers, e.g. 536544, far apart).
+    at = pd.Series(range(len(out))).groupby(out["Invoice"].to_numpy())
+    spans = np.zeros(len(out) + 2, dtype=int)
+    np.add.at(spans, at.min().to_numpy() + 1, 1)
+    np.add.at(spans, at.max().to_numpy() + 1, -1)
+    clean = np.flatnonzero(spans.cumsum()[:len(out) + 1] == 0)
+    half = int(clean[np.abs(clean - len(out) // 2).argmin()])
+    with pd.ExcelWriter(path, engine="openpyxl") as book:
+        for sheet, part in zip(RETAIL_II_SHEETS, (out.iloc[:half], out.iloc[half:])):
+            part.to_excel(book, sheet_name=sheet, index=False)
+    return path
 
 
 def main(argv: list[str] | None = None) -> None:

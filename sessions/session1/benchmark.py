@@ -2,7 +2,8 @@
 
     python -m sessions.session1.benchmark [--data PATH] [--xlsx-rows N] [--skip-row-by-row]
 
-1. The full CSV → bronze through the pipeline (read, clean, COPY), and a re-run.
+1. The full CSV → bronze through the pipeline (read, clean, guards, COPY), a
+   re-run, and the same data decompressed to a .csv: refused by the content guard.
 2. Loading the same cleaned rows three ways into identical tables: COPY (the
    pipeline), pandas ``DataFrame.to_sql`` (through SQLAlchemy when it is
    installed), batched INSERT (``execute_values``, 1,000 rows a statement) and
@@ -16,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import lzma
+import shutil
 import tempfile
 import time
 from contextlib import contextmanager
@@ -26,7 +29,7 @@ import psycopg2.extras
 from failurelab import sampledata
 from failurelab.sampledata import FULL_DATA
 from failurelab.scratch import scratch_database
-from sessions.session1 import cleaning, config, ingest, load, reader
+from sessions.session1 import cleaning, config, guards, ingest, load, reader
 
 NAIVE = "bronze.naive_load"
 
@@ -78,6 +81,22 @@ def load_to_sql(settings, rows):
     engine.dispose()
 
 
+def refused_as_plain_csv(conn, data: Path) -> float | None:
+    """Seconds until the same data, decompressed under another name, is refused (None: not a .csv.xz)."""
+    if data.suffix != ".xz":
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        plain = Path(tmp) / data.stem
+        with lzma.open(data) as packed, open(plain, "wb") as out:
+            shutil.copyfileobj(packed, out)
+        start = time.perf_counter()
+        try:
+            ingest.ingest_file(conn, plain)
+        except guards.LoadRefused:
+            return time.perf_counter() - start
+    raise AssertionError(f"{plain.name} was loaded: the content guard should have refused it")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=FULL_DATA)
@@ -94,10 +113,13 @@ def main() -> None:
         t_all, report = timed(ingest.ingest_file, conn, args.data)
         t_again, _ = timed(ingest.ingest_file, conn, args.data)
         print(report.summary())
+        t_refused = refused_as_plain_csv(conn, args.data)
         rows = cleaned.good.assign(source_file="bench")
         n = len(rows)
         table += [(f"pipeline: {args.data.name} → bronze (read {t_read:.2f} s, clean {t_clean:.2f} s, COPY)", t_all),
                   ("pipeline: the same file again (replaces its rows)", t_again)]
+        if t_refused is not None:
+            table.append(("pipeline: the same data as a plain .csv (read, clean, refused: same content)", t_refused))
         loads = [("COPY (load.copy_frame)", lambda: load_copy(conn, rows))]
         if importlib.util.find_spec("sqlalchemy"):
             loads.append(("DataFrame.to_sql (SQLAlchemy, chunksize 10,000)", lambda: load_to_sql(settings, rows)))

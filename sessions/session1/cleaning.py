@@ -18,6 +18,13 @@ The business rules (why each one):
   adjustments and their ``+11062.06`` twin, the ``38970`` manual entry
   (cancelled) and eight AMAZONFEE accounting lines: real events, but not
   product sales; a person decides about them from ``bronze.rejected_rows``.
+* a CSV whose content does not end in a newline was cut mid-row (a copy or
+  download stopped half-way, ``guards.cut_last_line``): its last row is
+  rejected as ``truncated_last_line`` (``reject_last_row``), never loaded as
+  if it were whole (``Country`` "United" instead of "United Kingdom").
+* a later sheet's line of an invoice an earlier sheet holds (a workbook
+  whose sheets overlap in time) is rejected as ``repeated_in_earlier_sheet``
+  (``reject_lines``): loaded from both sheets, it would count twice.
 * a cancellation (invoice_no starting with ``C``) is a real business event: it
   is KEPT and flagged ``is_cancellation``; only a cancellation with a positive
   quantity contradicts itself and is rejected.
@@ -34,6 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sessions.session1 import dialects
 from sessions.session1.reader import IngestError
 
 COLUMNS = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"]
@@ -112,7 +120,12 @@ def _raw_json(frame: pd.DataFrame) -> list[str]:
 
 
 def clean(frame: pd.DataFrame) -> Cleaned:
-    """Apply the rules above; each row is good or rejected with its first broken rule."""
+    """Apply the rules above; each row is good or rejected with its first broken rule.
+
+    A known header dialect (Online Retail II's Invoice, Price, Customer ID) is
+    renamed to the canonical columns first.
+    """
+    frame = dialects.to_canonical(frame)
     validate_columns(frame)
     src = frame[COLUMNS].reset_index(drop=True)
     out = pd.DataFrame({"source_line": np.arange(1, len(src) + 1, dtype="int64")})
@@ -153,6 +166,21 @@ def clean(frame: pd.DataFrame) -> Cleaned:
     good["is_duplicate"] = good.duplicated(subset=values, keep="first")
     return Cleaned(good[["source_line", *values, "is_cancellation", "is_duplicate"]].reset_index(drop=True),
                    rejected)
+
+
+def reject_last_row(cleaned: Cleaned, frame: pd.DataFrame, reason: str = "truncated_last_line") -> Cleaned:
+    """The same rows, the last one rejected with ``reason`` whatever it was before (the file was cut there)."""
+    return reject_lines(cleaned, frame, [len(frame)] if len(frame) else [], reason)
+
+
+def reject_lines(cleaned: Cleaned, frame: pd.DataFrame, lines: list[int], reason: str) -> Cleaned:
+    """The same rows, those at ``lines`` (source_line numbers) rejected with ``reason`` whatever they were before."""
+    if not lines:
+        return cleaned
+    raw = _raw_json(dialects.to_canonical(frame)[COLUMNS].iloc[[n - 1 for n in lines]])
+    rejected = pd.concat([cleaned.rejected[~cleaned.rejected["source_line"].isin(lines)],
+                          pd.DataFrame({"source_line": lines, "reason": reason, "raw": raw})], ignore_index=True)
+    return Cleaned(cleaned.good[~cleaned.good["source_line"].isin(lines)].reset_index(drop=True), rejected)
 
 
 def as_source(good: pd.DataFrame) -> pd.DataFrame:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import hashlib
 import io
 import lzma
 import os
@@ -17,6 +18,8 @@ import zlib
 from pathlib import Path
 
 import pandas as pd
+
+from sessions.session1 import dialects
 
 XLSX_SHEET = "Online Retail"  # the UCI original's sheet name; else the first sheet
 OPENERS = {".xz": lzma.open, ".gz": gzip.open, ".bz2": bz2.open}
@@ -48,6 +51,23 @@ def check_source(path: str | os.PathLike) -> Path:
         raise SourceFileMissing(
             f"input file {resolved} {what} (given as '{given}', working directory {Path.cwd()}); "
             "check the path, or make a sample with: python -m failurelab.sampledata online_retail.csv")
+    return resolved
+
+
+def check_readable(path: str | os.PathLike) -> Path:
+    """Exists, is a supported kind, and can be opened: everything the CLI checks before it connects.
+
+    Only opening a file proves it readable (permissions, ACLs, a mount gone
+    away); a raw PermissionError would be a traceback, this is one line.
+    """
+    resolved = check_source(path)
+    source_kind(resolved)
+    try:
+        with open(resolved, "rb") as f:
+            f.read(1)
+    except OSError as err:
+        raise UnreadableSource(f"{resolved} cannot be read ({err.strerror}); give the user running the job read "
+                               "permission on it (e.g. chmod a+r) or copy it somewhere readable") from err
     return resolved
 
 
@@ -98,30 +118,46 @@ def read_csv(path: str | os.PathLike) -> pd.DataFrame:
     """Every cell as text ("" when empty); .csv, .csv.xz, .csv.gz, .csv.bz2."""
     path = check_source(path)
     with OPENERS.get(path.suffix.lower(), open)(path, "rb") as f:
-        text, encoding = _decode(f.read(), path)
+        raw = f.read()
+    text, encoding = _decode(raw, path)
     header = text.split("\n", 1)[0]
     if "," not in header and any(sep in header for sep in ";\t"):
         raise UnreadableSource(f"{path} is not comma-separated (its header is {header[:60]!r}): a European or "
                                "tab-separated export; export it as CSV with commas")
+    if not text.endswith("\n") and text[text.rfind("\n") + 1:].count('"') % 2:
+        text += '"'  # cut inside a quoted field: close it, so the stump is the last row (guards.cut_last_line)
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise UnreadableSource(f"{path} is not a readable CSV ({encoding}): {err}") from err
     frame.columns = [str(c).strip() for c in frame.columns]
-    frame.attrs["encoding"] = encoding
+    frame.attrs.update(encoding=encoding, sha256=hashlib.sha256(raw).hexdigest())  # of the content, decompressed
     return frame
 
 
 def read_xlsx(path: str | os.PathLike, engine: str = "calamine") -> pd.DataFrame:
-    """The workbook's data sheet, values as the cells hold them (no type guessing)."""
+    """The workbook's data, values as the cells hold them (no type guessing).
+
+    Every sheet whose header is a known dialect, one after the other (Online
+    Retail II has two: "Year 2009-2010" and "Year 2010-2011"); a workbook with
+    none is read from its "Online Retail" or first sheet, so the header check
+    names what is missing.
+    """
     path = check_xlsx(path)
     try:
         with pd.ExcelFile(path, engine=engine) as book:
-            sheet = XLSX_SHEET if XLSX_SHEET in book.sheet_names else book.sheet_names[0]
-            frame = pd.read_excel(book, sheet_name=sheet, dtype=object)
+            sheets = {name: pd.read_excel(book, sheet_name=name, dtype=object) for name in book.sheet_names}
     except Exception as err:  # each engine has its own error classes; name the file and the engine
         raise UnreadableSource(f"{path} could not be read as .xlsx by {engine}: {type(err).__name__}: {err}") from err
-    frame.columns = [str(c).strip() for c in frame.columns]
+    for frame in sheets.values():
+        frame.columns = [str(c).strip() for c in frame.columns]
+    found = {name: dialects.detect(frame.columns) for name, frame in sheets.items()}
+    data = [name for name, dialect in found.items() if dialect and dialect == next(filter(None, found.values()))]
+    if not data:
+        data = [XLSX_SHEET if XLSX_SHEET in sheets else next(iter(sheets))]
+    frame = sheets[data[0]] if len(data) == 1 else pd.concat([sheets[n] for n in data], ignore_index=True)
+    frame.attrs.update(sheets=data, sheet_rows=[len(sheets[n]) for n in data],
+                       sha256=hashlib.sha256(path.read_bytes()).hexdigest())
     return frame
 
 

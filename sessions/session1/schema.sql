@@ -35,3 +35,24 @@ CREATE TABLE IF NOT EXISTS bronze.rejected_rows (
     rejected_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (source_file, source_line)
 );
+
+-- One row per load attempt of a file, and per source a load replaced on purpose
+-- (--replace). The key above says WHERE a row came from; this says WHAT was
+-- loaded (the content's sha256, its absolute path, its header dialect), so a
+-- guard can recognise the same content under another name, or another file
+-- under the same name. Refused and failed attempts are logged too.
+CREATE TABLE IF NOT EXISTS bronze.load_log (
+    load_id       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    source_file   text        NOT NULL,
+    source_path   text,
+    size_bytes    bigint,
+    sha256        text,                       -- of the content as read (decompressed for .csv.xz/.gz/.bz2)
+    dialect       text,                       -- online_retail, online_retail_ii
+    rows_read     integer,
+    rows_loaded   integer,
+    rows_rejected integer,
+    started_at    timestamptz NOT NULL,
+    finished_at   timestamptz NOT NULL,
+    outcome       text        NOT NULL CHECK (outcome IN ('loaded', 'refused', 'failed', 'rolled_back', 'replaced')),
+    detail        text                        -- why refused or failed; what was replaced
+);

@@ -19,9 +19,11 @@ def elsewhere(tmp_path, monkeypatch):
 
 def test_a_file_loads_and_the_summary_reconciles(db_env, elsewhere, sample_csv, capsys):
     assert ingest.main([str(sample_csv)]) == 0
-    out = capsys.readouterr().out.strip()
-    assert out.startswith("online_retail.csv: read 2,000, loaded 1,996 (cancellations ")
-    assert "rejected 4 (price_out_of_range 4) in " in out and out.endswith(" s")
+    summary, log = capsys.readouterr().out.strip().split("\n")
+    assert summary.startswith("online_retail.csv (online_retail header): read 2,000, loaded 1,996 (cancellations ")
+    assert "rejected 4 (price_out_of_range 4) in " in summary and summary.endswith(" s")
+    assert log.startswith("log #1 loaded online_retail.csv (online_retail): read 2,000, loaded 1,996, rejected 4; ")
+    assert log.endswith(f"; {sample_csv}")
 
 
 def test_a_missing_file_fails_before_connecting_with_one_line(db_env, elsewhere, sample_csv, capsys, monkeypatch):
@@ -60,5 +62,5 @@ def test_the_module_runs_as_a_command_and_reports_progress_on_large_inputs(db_en
     run = subprocess.run([sys.executable, "-m", "sessions.session1.ingest", str(big)], cwd=tmp_path, env=env,
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
-    assert run.stdout.startswith("big.csv: read 100,000, loaded ")
+    assert run.stdout.startswith("big.csv (online_retail header): read 100,000, loaded ")
     assert "loading 100%" in run.stderr and "read 100,000 rows from big.csv" in run.stderr

@@ -35,18 +35,20 @@ def test_the_sample_loads_and_reconciles_with_prices_quarantined(conn, sample_fr
 @pytest.mark.parametrize("customer", ["float", "int"])
 def test_every_csv_shape_loads_to_the_same_rows(conn, sample_frame, tmp_path, encoding, dates, customer):
     load.create_schema(conn)
-    ingest.ingest_frame(conn, sample_frame, "reference")
     path = sampledata.write_csv(sample_frame, tmp_path / "shape.csv", encoding=encoding, dates=dates, customer=customer)
     ingest.ingest_file(conn, path)
+    ingest.ingest_frame(conn, sample_frame, "reference")  # after: the file's guards refuse invoices loaded already
     assert rows(conn, "shape.csv") == rows(conn, "reference")
 
 
 def test_xlsx_loads_to_the_same_rows_with_either_engine(conn, sample_xlsx, sample_frame):
     load.create_schema(conn)
     ingest.ingest_frame(conn, sample_frame, "reference")
+    reference = rows(conn, "reference")
+    ingest.ingest_frame(conn, sample_frame.head(0), "reference")  # gone again: the file's invoices are its own
     for engine in ("calamine", "openpyxl"):
         ingest.ingest_file(conn, sample_xlsx, engine=engine)
-        assert rows(conn, sample_xlsx.name) == rows(conn, "reference")
+        assert rows(conn, sample_xlsx.name) == reference
 
 
 def test_loading_the_same_file_twice_changes_nothing(conn, sample_csv):
