@@ -9,6 +9,7 @@
     solution CASE        the reference and a diff against your file, once it is fixed (--force: before)
     explain "ERROR"      the cases that teach an error you met in your own job
     report               every exercise's status for an autograder (--json, --junit, --markdown FILE)
+    db status|start|stop|psql|destroy   the pipelines' local PostgreSQL (used when no DB_* is set)
 
 Grading runs ``pytest --student``, so it gets its database exactly as the tests do.
 """
@@ -172,6 +173,32 @@ def cmd_explain(args) -> int:
     return 0
 
 
+def cmd_db(args) -> int:
+    """The pipelines' local PostgreSQL (failurelab.localdb); exit 3 from status when it is not running."""
+    from failurelab import localdb
+
+    where = localdb.folder()
+    try:
+        if args.action == "status":
+            print(localdb.describe(where))
+            return 0 if localdb.running(where) else 3
+        if args.action in ("start", "psql"):
+            line = localdb.ensure()[1]
+            print(line, file=sys.stdout if args.action == "start" else sys.stderr, flush=True)  # psql's output: its own
+            return 0 if args.action == "start" else localdb.psql(where, args.args).returncode
+        if args.action == "stop":
+            print(f"stopped; its data stays in {localdb.shown(where)}" if localdb.stop(where) else "not running")
+            return 0
+        if not args.yes:  # destroy
+            print(f"this deletes {localdb.shown(where)} and every table in it: python -m failurelab db destroy --yes")
+            return 1
+        print(f"deleted {localdb.shown(where)}" if localdb.destroy(where) else f"nothing at {localdb.shown(where)}")
+        return 0
+    except (localdb.LocalDbError, localdb.psycopg2.Error) as err:
+        print(f"error: {type(err).__name__}: {' '.join(str(err).split())}", file=sys.stderr)
+        return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     from failurelab.report import add_report_verb  # the autograder's verb lives with its formats
 
@@ -196,5 +223,16 @@ def main(argv: list[str] | None = None) -> int:
     explain.add_argument("error")
     explain.set_defaults(run=cmd_explain)
     add_report_verb(verbs)
+    db = verbs.add_parser("db", help="the pipelines' local PostgreSQL (used when no DB_* is set)")
+    actions = db.add_subparsers(dest="action", required=True)
+    for action, helptext in (("status", "where it is, whether it runs"), ("start", "create or start it"),
+                             ("stop", "stop it, keeping its data"), ("destroy", "delete it with its data"),
+                             ("psql", "psql on retail_db; what follows is psql's, e.g. -c 'SELECT 1'")):
+        verb = actions.add_parser(action, help=helptext)
+        verb.set_defaults(run=cmd_db, args=[], yes=False)
+    actions.choices["destroy"].add_argument("--yes", action="store_true", help="really delete it")
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:2] == ["db", "psql"]:  # the rest is psql's own (argparse.REMAINDER stops at a leading -c)
+        return cmd_db(argparse.Namespace(action="psql", args=argv[2:]))
     args = parser.parse_args(argv)
     return args.run(args)

@@ -3,11 +3,14 @@
 Settings come from the environment, then from a ``.env`` file in the working
 directory (the environment wins). Every missing variable is named in ONE error
 at start-up, not discovered one by one when the job is half done. The password
-is never part of a repr, a log line or an error message.
+is never part of a repr, a log line or an error message. The CLIs call
+``load_config_or_local()``: with none of the five set anywhere, as on a fresh
+clone, they use the course's local server instead, and say so.
 """
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -68,15 +71,51 @@ def load_config(env: Mapping[str, str] | None = None, dotenv: str | os.PathLike 
                     values["DB_PASSWORD"], statement_timeout_ms=int(timeout))
 
 
+def load_config_or_local(dotenv: str | os.PathLike | None = ".env") -> Settings:
+    """The CLIs' settings: load_config()'s, or, when none of REQUIRED is set anywhere, the local server's.
+
+    Any of the five, in the environment or in .env (even empty), means a server was chosen: then
+    load_config() alone decides, and a partial set is still one error naming what is missing. With none
+    at all, as on a fresh clone, the job uses the course's own persistent PostgreSQL (failurelab.localdb,
+    started on first use) and says so on stderr: a default that announces itself, unlike
+    os.getenv("DB_NAME", "retail_dev"). DB_STATEMENT_TIMEOUT_MS, which names no server, still applies.
+    """
+    from_file = dotenv_values(Path(dotenv)) if dotenv else {}
+    if any(name in os.environ or name in from_file for name in REQUIRED):
+        return load_config(dotenv=dotenv)
+    from failurelab import localdb  # only a run without settings needs it
+
+    try:
+        local, line = localdb.ensure()
+    except localdb.LocalDbError as err:
+        raise ConfigError(f"no DB_* settings, and {err}") from None
+    print(line, file=sys.stderr, flush=True)
+    timeout = os.environ.get("DB_STATEMENT_TIMEOUT_MS", from_file.get("DB_STATEMENT_TIMEOUT_MS"))
+    return load_config({**local, **({"DB_STATEMENT_TIMEOUT_MS": timeout} if timeout is not None else {})})
+
+
+# A connection that goes silent mid-query (the server's host died, a firewall or NAT forgot the flow) sends
+# no error: without these the job waits on it for the kernel's default, 7200 s idle + 9 probes x 75 s on
+# Linux, over two hours. libpq's keepalives (seconds) make the client's kernel probe an idle connection;
+# tcp_user_timeout (milliseconds, libpq >= 12, Linux) drops one whose sent data stays unacknowledged.
+KEEPALIVES_IDLE_S = 30      # first probe after 30 s of silence: also keeps NAT/firewall state alive
+KEEPALIVES_INTERVAL_S = 10  # then one probe every 10 s ...
+KEEPALIVES_COUNT = 3        # ... and 3 unanswered probes mean dead: noticed after about 30 + 3 x 10 = 60 s
+TCP_USER_TIMEOUT_MS = 60_000  # the same minute for data sent and never acknowledged; long enough for retransmits
+
+
 def connection_params(settings: Settings) -> dict:
-    """Both timeouts set on purpose: one for reaching the server, one per statement.
+    """Every limit set on purpose: reaching the server, a silent connection, one statement.
 
     ``connect_timeout`` bounds the wait for a server that does not answer (seconds);
-    ``statement_timeout`` bounds any one statement (milliseconds), so a stuck query
-    fails with a clear QueryCanceled instead of hanging the job forever.
+    keepalives and ``tcp_user_timeout`` notice a connection whose other end went away
+    without a word; ``statement_timeout`` bounds any one statement (milliseconds), so a
+    stuck query fails with a clear QueryCanceled instead of hanging the job forever.
     """
     return {"host": settings.host, "port": settings.port, "dbname": settings.dbname, "user": settings.user,
             "password": settings.password, "connect_timeout": settings.connect_timeout,
+            "keepalives": 1, "keepalives_idle": KEEPALIVES_IDLE_S, "keepalives_interval": KEEPALIVES_INTERVAL_S,
+            "keepalives_count": KEEPALIVES_COUNT, "tcp_user_timeout": TCP_USER_TIMEOUT_MS,
             "options": f"-c statement_timeout={settings.statement_timeout_ms}",
             "application_name": "failurelab-session1"}
 
@@ -117,7 +156,7 @@ def connect_with_retry(settings: Settings, attempts: int = 4,
         try:
             return connect(settings)
         except DatabaseAuthFailed:
-            raise  # retrying a wrong password only locks the account
+            raise  # permanent: retrying only fills the server log and, behind LDAP/PAM or fail2ban, may lock the account
         except psycopg2.OperationalError as err:
             cause = " ".join(str(err).split())  # one line, whatever the driver put in
             if any(answer in cause for answer in PERMANENT):  # the server is up: waiting will not help

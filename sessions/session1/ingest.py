@@ -86,9 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     say = lambda text: print(f"  … {one_line(text)}", file=sys.stderr, flush=True)
     run = None
     try:
-        settings = config.load_config_or_local()  # no DB_* at all: the local server
         for path in args.paths:  # check every input before connecting: fail fast, not after file 3 of 4
             reader.check_readable(path)
+        settings = config.load_config_or_local()  # no DB_* at all: the local server (started if need be)
         conn = config.connect_with_retry(settings)
         try:
             load.create_schema(conn)

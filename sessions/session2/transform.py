@@ -193,7 +193,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="refresh the fact for these days only (the dimensions always see all of bronze)")
     args = parser.parse_args(argv)
     try:
-        conn = config.connect_with_retry(config.load_config())
+        conn = config.connect_with_retry(config.load_config_or_local())  # no DB_*: the local server
+        with conn.cursor() as cur:  # pg_stat_activity then names this job, not session 1's loader
+            cur.execute("SET application_name = 'failurelab-session2'")
+        conn.commit()
     except (config.ConfigError, psycopg2.Error) as err:
         print(f"transform failed: {type(err).__name__}: {' '.join(str(err).split())}", file=sys.stderr)
         return 1

@@ -15,13 +15,14 @@ import logging
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import psycopg2
 import psycopg2.extensions
 
 from sessions.session1 import config, reader
-from sessions.session3 import db, logs, silver
+from sessions.session3 import db, lock, logs, silver
 from sessions.session3.batches import Batch, BatchResult, checkpoint_status, is_done, load_batch, split_days
 from sessions.session3.lock import AlreadyRunning, LockLost, assert_held, pipeline_lock
 from sessions.session3.retry import RetryExhausted, RetryPolicy, call_with_retry
@@ -67,16 +68,23 @@ class Worker:
             self.conn.close()
 
 
-def run_batches(settings, batches: list[Batch], *, policy: RetryPolicy = RetryPolicy(), lock_wait_s: float = 0.0,
-                silver_every: int = 0, progress=lambda line: None) -> RunSummary:
+def run_batches(settings, batches: list[Batch], **options) -> RunSummary:
     """Load every batch not yet done (checkpoint verified), then bring silver up to date."""
-    summary, started = RunSummary(uuid.uuid4().hex[:8], len(batches)), time.perf_counter()
+    return _locked_run(settings, lambda: batches, **options)
+
+
+def _locked_run(settings, get_batches: Callable[[], list[Batch]], *, policy: RetryPolicy = RetryPolicy(),
+                lock_wait_s: float = 0.0, silver_every: int = 0, progress=lambda line: None) -> RunSummary:
+    """Take the lock, THEN get the batches (reading a file takes seconds) and run them."""
+    summary, started = RunSummary(uuid.uuid4().hex[:8]), time.perf_counter()
     token = logs.RUN_ID.set(summary.run_id)  # on every log line of this run
     try:
-        lock_conn = call_with_retry(lambda: db.connect(settings), policy=policy, what="connect")
+        lock_conn = call_with_retry(lambda: lock.connect(settings), policy=policy, what="connect")
         worker = Worker(settings)
         try:
             with pipeline_lock(lock_conn, wait_s=lock_wait_s):
+                batches = get_batches()  # only now: a second run must not spend seconds reading, then exit
+                summary.batches = len(batches)
                 call_with_retry(lambda: db.create_schema(worker.get()), policy=policy, what="create schema")
                 status = checkpoint_status(worker.get())
                 for n, batch in enumerate(batches, 1):
@@ -108,8 +116,13 @@ def run_batches(settings, batches: list[Batch], *, policy: RetryPolicy = RetryPo
 
 
 def run(settings, source, **options) -> RunSummary:
-    """Read ``source`` (any file session 1 reads), split it into days, and run the batches."""
-    return run_batches(settings, split_days(reader.read_source(reader.check_source(source))), **options)
+    """Read ``source`` (any file session 1 reads), split it into days, and run the batches.
+
+    The cheap checks (the file is there, of a kind we read, readable) come first; the reading itself (3-4 s
+    for the full data) only once the lock is held, so a second run exits in milliseconds.
+    """
+    path = reader.check_readable(source)
+    return _locked_run(settings, lambda: split_days(reader.read_source(path)), **options)
 
 
 def at_least(minimum: float, kind=int):
@@ -132,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     say = (lambda line: None) if args.quiet else (lambda line: print(line, flush=True))
     try:
-        settings = config.load_config()
+        settings = config.load_config_or_local()  # no DB_* at all: the local server
         with logs.json_logs():
             summary = run(settings, args.source, policy=RetryPolicy(attempts=args.attempts),
                           lock_wait_s=args.lock_wait, silver_every=args.silver_every, progress=say)

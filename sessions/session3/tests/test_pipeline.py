@@ -40,12 +40,15 @@ def test_the_cli_prints_progress_and_a_summary_and_logs_json_with_batch_ids(db_e
     assert out.startswith("run ") and "0 loaded, 4 skipped (checkpoint verified)" in out and "silver up to date" in out
 
 
-def test_the_cli_without_settings_exits_2_naming_them(tmp_path, monkeypatch, capsys):
+def test_the_cli_with_some_settings_missing_exits_2_naming_them(tmp_path, monkeypatch, capsys):
     for key in ("DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_PASSWORD"):
         monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("DB_HOST", "127.0.0.1")  # a server was chosen: no local one stands in (failurelab.localdb)
+    monkeypatch.setenv("FAILURELAB_LOCALDB", str(tmp_path / "localdb"))
     monkeypatch.chdir(tmp_path)  # no .env here
     assert pipeline.main([str(tmp_path / "x.csv")]) == 2
-    assert "missing required settings: DB_HOST" in capsys.readouterr().err
+    assert "missing required settings: DB_PORT, DB_NAME, DB_USER, DB_PASSWORD" in capsys.readouterr().err
+    assert not (tmp_path / "localdb").exists()
 
 
 def test_a_nul_byte_deep_in_a_real_file_becomes_one_dead_letter_and_the_day_loads(db_env, db, tmp_path, capsys):
@@ -66,7 +69,7 @@ def test_a_nul_byte_deep_in_a_real_file_becomes_one_dead_letter_and_the_day_load
     conn.close()
 
 
-def test_the_cli_refuses_a_file_without_the_export_columns_before_touching_the_database(db_env, db, tmp_path,
+def test_the_cli_refuses_a_file_without_the_export_columns_before_writing_anything(db_env, db, tmp_path,
                                                                                         capsys):
     source = tmp_path / "orders.csv"
     source.write_text("InvoiceNo,StockCode\n536365,85123A\n")
@@ -77,7 +80,7 @@ def test_the_cli_refuses_a_file_without_the_export_columns_before_touching_the_d
     conn = db.connect()
     with conn.cursor() as cur:
         cur.execute("SELECT to_regclass('pipeline.checkpoints')")
-        assert cur.fetchone() == (None,)  # refused before the first connection: no schema, no checkpoint
+        assert cur.fetchone() == (None,)  # refused while reading (after the lock, before any write): no schema
     conn.close()
 
 
@@ -102,7 +105,9 @@ def test_a_transient_error_in_a_batch_is_retried_and_logged(settings, batches, s
     def flaky(conn, batch):
         calls.append(batch.batch_id)
         if len(calls) == 2:
-            raise serialization_failure  # the real 40001, once, on the second batch
+            # a real 40001 (the fixture makes it at REPEATABLE READ), injected once on purpose: standing for any
+            # transient error, since the pipeline's own READ COMMITTED transactions never get one
+            raise serialization_failure
         return real(conn, batch)
     mocker.patch.object(pipeline, "load_batch", side_effect=flaky)
     summary = pipeline.run_batches(settings, batches)
