@@ -51,6 +51,16 @@ def test_the_cli_with_some_settings_missing_exits_2_naming_them(tmp_path, monkey
     assert not (tmp_path / "localdb").exists()
 
 
+def test_a_wrong_password_exits_2_at_once_naming_what_to_check_and_never_the_password(db_env, tmp_path,
+                                                                                     monkeypatch, capsys):
+    source = sampledata.write_csv(few_days(), tmp_path / "days.csv")
+    monkeypatch.setenv("DB_PASSWORD", "not-the-Password-42")
+    assert pipeline.main([str(source), "--quiet"]) == 2  # permanent: not retried, no 5 refused logins
+    err = capsys.readouterr().err
+    assert "(password authentication failed)" in err and "check DB_USER and DB_PASSWORD" in err, err
+    assert "not-the-Password-42" not in err
+
+
 def test_a_nul_byte_deep_in_a_real_file_becomes_one_dead_letter_and_the_day_loads(db_env, db, tmp_path, capsys):
     source = sampledata.write_csv(few_days(rows=2000), tmp_path / "days.csv")
     lines = source.read_text(encoding="utf-8").split("\n")
