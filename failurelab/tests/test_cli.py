@@ -30,7 +30,7 @@ def course(tmp_path, monkeypatch):
     ignore = shutil.ignore_patterns("__pycache__", ".failurelab", ".pytest_cache")
     for part in ("sessions", "failurelab", "docs"):
         shutil.copytree(ROOT / part, root / part, ignore=ignore)
-    for part in ("conftest.py", "pytest.ini"):
+    for part in ("conftest.py", "pytest.ini", "README.md"):  # README.md: its diagrams are checked (test_diagrams)
         shutil.copy(ROOT / part, root / part)
     for key in ("FAILURELAB_PROGRESS", "PYTHONPATH"):
         monkeypatch.delenv(key, raising=False)

@@ -6,10 +6,11 @@ Scenario:
     .env.example, a variable renamed in one place only.
 Why:
     The naive config reads each variable with a default, os.getenv("DB_NAME",
-    "retail_db"), so nothing complains at start-up. The job reads and cleans the
-    file, then fails late, at the first connection, with an error about a
-    database that does not exist, far from the real cause: DB_NAME was never
-    set. Fixing one variable and re-running meets the next missing one.
+    "retail_dev"), the name on the laptop where the job was written, so nothing
+    complains at start-up. The job reads and cleans the file, then fails late,
+    at the first connection, with an error about a database that does not exist,
+    far from the real cause: DB_NAME was never set (or, where a database of that
+    name exists, it quietly loads into the wrong one). Fixing one variable and re-running meets the next missing one.
 Fix:
     Validate the configuration at start-up, before any work: read the
     environment and the .env file, and raise one error that lists every missing
@@ -39,13 +40,13 @@ pytestmark = pytest.mark.failure_case("configuration", fix=config.load_config)
 
 def naive_connect():
     return psycopg2.connect(host=os.getenv("DB_HOST", "localhost"), port=os.getenv("DB_PORT", "5432"),
-                            dbname=os.getenv("DB_NAME", "retail_db"), user=os.getenv("DB_USER", "postgres"),
+                            dbname=os.getenv("DB_NAME", "retail_dev"), user=os.getenv("DB_USER", "postgres"),
                             password=os.getenv("DB_PASSWORD", "postgres"))
 
 
 def test_wrong_missing_env_vars_a_silent_default_fails_late_and_elsewhere(db_env, monkeypatch, failure):
     monkeypatch.delenv("DB_NAME")  # forgotten in this environment; nothing says so at start-up
-    with failure.expect(OperationalError, match=r'FATAL:  database "retail_db" does not exist'):
+    with failure.expect(OperationalError, match=r'FATAL:  database "retail_dev" does not exist'):
         naive_connect()
 
 
