@@ -72,10 +72,7 @@ def test_a_student_fixes_three_exercises_resets_one_and_asks_for_hints(course):
     assert code == 0 and hint.startswith("hint 1 of ") and "python -m failurelab hint corrupt_excel 2" in hint
     assert lab("hint", "corrupt_excel", "99")[0] == 1
 
-    finished = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider",
-                               "failurelab/tests/test_selfcheck.py", "failurelab/tests/test_catalogue.py"],
-                              cwd=root, capture_output=True, text=True)
-    assert finished.returncode == 0, finished.stdout[-2000:]  # the self-checks judge the pristine stubs, not yours
+    # (the self-checks judge the pristine stubs, not yours: the finished course below shows it)
 
 
 def test_the_solution_waits_until_the_exercise_is_fixed(course):
