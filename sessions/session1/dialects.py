@@ -63,7 +63,7 @@ def repeated_in_earlier_sheets(frame: pd.DataFrame) -> tuple[list[int], list[str
     lines, notes = [], []
     for (first, _, _, earlier), (later, a, b, mine) in combinations(sheets, 2):
         if shared := earlier & mine:
-            repeated = [a + i + 1 for i, inv in enumerate(invoices.iloc[a:b]) if inv in shared]
+            repeated = [a + 1 + int(i) for i in invoices.iloc[a:b].isin(shared).to_numpy().nonzero()[0]]
             lines += repeated
             notes.append(f"sheets {first!r} and {later!r} share {len(shared):,} invoices (e.g. {min(shared)}): "
                          f"their {len(repeated):,} lines in {later!r} are rejected as repeated_in_earlier_sheet, "
